@@ -1,0 +1,32 @@
+export type BackupStatus = 'backing_up' | 'success' | 'failed';
+export type BackupMethod = 'manual' | 'auto' | 'import';
+
+export type BackupRecord = {
+  projectId: string;
+  backupId: string;
+  name: string;
+  backupMethod: BackupMethod;
+  graphId: string;
+  graphName: string;
+  /** The graph's status code when the backup was taken. */
+  graphStatus: string;
+  /** The data generation the backup reads. */
+  generation: number;
+  shards: number;
+  status: BackupStatus;
+  jobId: string;
+  startAt: number;
+  endAt?: number;
+  sizeBytes?: number;
+  vertexNum?: number;
+  edgeNum?: number;
+  /** `x86_64` or `aarch64`: the machine that wrote it */
+  arch: string;
+};
+
+/** GES's spelling of the machine architecture. */
+export const currentArch = () => (process.arch === 'arm64' ? 'aarch64' : 'x86_64');
+
+/** The S3 prefix that holds one backup's files: `{projectId}/{graphId}/{backupId}/`. */
+export const backupPrefix = (b: Pick<BackupRecord, 'projectId' | 'graphId' | 'backupId'>) =>
+  `${b.projectId}/${b.graphId}/${b.backupId}/`;

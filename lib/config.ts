@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * The service's configuration, parsed once from the environment at cold start. A missing resource
+ * name fails here, at init, never in the middle of a request: there are no defaults for names.
+ */
+const schema = z.object({
+  CONTROL_TABLE: z.string().min(3),
+  GRAPH_TABLE: z.string().min(3),
+  BACKUP_BUCKET: z.string().min(3),
+  JOB_QUEUE_URL: z.url(),
+  /** Must equal the queue's redrive maxReceiveCount: the worker fails a job on its last delivery. */
+  MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Shards of a new graph: each is one unit of parallel work for snapshot and restore. */
+  GRAPH_SHARDS: z.coerce.number().int().min(1).max(256).default(8),
+  /** A job not ended by then is failed and whatever it held is released. */
+  JOB_DEADLINE_SECONDS: z.coerce.number().int().min(10).default(1800),
+  /** How long a worker owns a job it took before another delivery may take it over. */
+  JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Shards snapshotted at once inside one worker invocation. */
+  SNAPSHOT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Ended jobs expire (DynamoDB TTL) this long after they end. */
+  JOB_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Emulators and LocalStack serve buckets by path, not by virtual host. */
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+});
+
+export type Config = {
+  controlTable: string;
+  graphTable: string;
+  backupBucket: string;
+  jobQueueUrl: string;
+  maxReceiveCount: number;
+  graphShards: number;
+  jobDeadlineSeconds: number;
+  jobLeaseSeconds: number;
+  snapshotConcurrency: number;
+  jobRetentionDays: number;
+  s3ForcePathStyle: boolean;
+};
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    controlTable: e.CONTROL_TABLE,
+    graphTable: e.GRAPH_TABLE,
+    backupBucket: e.BACKUP_BUCKET,
+    jobQueueUrl: e.JOB_QUEUE_URL,
+    maxReceiveCount: e.MAX_RECEIVE_COUNT,
+    graphShards: e.GRAPH_SHARDS,
+    jobDeadlineSeconds: e.JOB_DEADLINE_SECONDS,
+    jobLeaseSeconds: e.JOB_LEASE_SECONDS,
+    snapshotConcurrency: e.SNAPSHOT_CONCURRENCY,
+    jobRetentionDays: e.JOB_RETENTION_DAYS,
+    s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
+  };
+}

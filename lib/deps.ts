@@ -1,0 +1,43 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createAwsClients } from './aws.js';
+import { BackupRepo } from './backups/backup-repo.js';
+import { type BlobStore, S3BlobStore } from './backups/blob-store.js';
+import { type Config, parseConfig } from './config.js';
+import { GraphDataRepo } from './graphs/data-repo.js';
+import { GraphRepo } from './graphs/graph-repo.js';
+import { type Ids, randomIds } from './ids.js';
+import { type JobQueue, SqsJobQueue } from './jobs/job-queue.js';
+import { JobRepo } from './jobs/job-repo.js';
+import { logger } from './logger.js';
+import { type Clock, systemClock } from './time.js';
+
+/** What every use case may depend on. Handlers build it once per cold start; tests swap parts. */
+export type Deps = {
+  config: Config;
+  graphs: GraphRepo;
+  data: GraphDataRepo;
+  jobs: JobRepo;
+  backups: BackupRepo;
+  queue: JobQueue;
+  blobs: BlobStore;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+};
+
+export function createDeps(config: Config = parseConfig()): Deps {
+  const aws = createAwsClients(config);
+  const jobs = new JobRepo(aws.ddb, config.controlTable);
+  return {
+    config,
+    graphs: new GraphRepo(aws.ddb, config.controlTable),
+    data: new GraphDataRepo(aws.ddb, config.graphTable, config.controlTable),
+    jobs,
+    backups: new BackupRepo(aws.ddb, config.controlTable, jobs, config.jobRetentionDays),
+    queue: new SqsJobQueue(aws.sqs, config.jobQueueUrl),
+    blobs: new S3BlobStore(aws.s3, config.backupBucket),
+    clock: systemClock,
+    ids: randomIds,
+    log: logger,
+  };
+}

@@ -1,0 +1,125 @@
+import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { failedConditions } from '../dynamo.js';
+import { translateAwsError } from '../errors.js';
+import { graphKey } from '../keys.js';
+import { mapLimit } from '../concurrency.js';
+import { type DataItem, shardKey } from './data-keys.js';
+import { GraphStatus, type GraphRecord } from './model.js';
+
+/** Thrown when a data write lost the race against a job that took the graph meanwhile. */
+export class GraphNotWritable extends Error {
+  override readonly name = 'GraphNotWritable';
+}
+
+/** A transaction holds at most 100 actions: 99 puts and the check that the graph still takes writes. */
+const WRITE_CHUNK = 99;
+const WRITE_CONCURRENCY = 4;
+
+export type ShardCounts = { vertices: number; edges: number };
+export type LabelCounts = { vertex: Record<string, number>; edge: Record<string, number> };
+
+/** Vertices and edges in the graph data table (key scheme in `data-keys.ts`). */
+export class GraphDataRepo {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly dataTable: string,
+    private readonly controlTable: string,
+  ) {}
+
+  /**
+   * Writes items into the graph's current generation. Every chunk is one transaction that also checks
+   * the graph is running on that generation, so no write lands once a backup or a stop holds the graph:
+   * a backup sees exactly the content at the moment it took the lock.
+   */
+  async put(graph: GraphRecord, items: DataItem[]): Promise<void> {
+    const chunks: DataItem[][] = [];
+    for (let i = 0; i < items.length; i += WRITE_CHUNK) chunks.push(items.slice(i, i + WRITE_CHUNK));
+    await mapLimit(chunks, WRITE_CONCURRENCY, async (chunk) => {
+      try {
+        await this.ddb.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.controlTable,
+                  Key: graphKey(graph.projectId, graph.graphId),
+                  ConditionExpression: '#status = :running AND generation = :generation',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':running': GraphStatus.running, ':generation': graph.generation },
+                },
+              },
+              ...chunk.map((Item) => ({ Put: { TableName: this.dataTable, Item } })),
+            ],
+          }),
+        );
+      } catch (e) {
+        if (failedConditions(e)?.[0]) throw new GraphNotWritable();
+        throw translateAwsError('DynamoDB', e);
+      }
+    });
+  }
+
+  /** Counts one shard's vertices and edges without reading them out (`Select: COUNT`). */
+  async countShard(graphId: string, generation: number, shard: number): Promise<ShardCounts> {
+    const count = async (prefix: 'V#' | 'E#') => {
+      let total = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.query({
+          Select: 'COUNT',
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard), ':prefix': prefix },
+          ExclusiveStartKey: start,
+        });
+        total += out.Count ?? 0;
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return total;
+    };
+    const [vertices, edges] = await Promise.all([count('V#'), count('E#')]);
+    return { vertices, edges };
+  }
+
+  /** Counts one shard's vertices and edges by label, reading only the kind and label of each. */
+  async labelCounts(graphId: string, generation: number, shard: number): Promise<LabelCounts> {
+    const counts: LabelCounts = { vertex: {}, edge: {} };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.query({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard) },
+        ProjectionExpression: 'k, l',
+        ExclusiveStartKey: start,
+      });
+      for (const item of out.Items ?? []) {
+        const byLabel = item.k === 'V' ? counts.vertex : counts.edge;
+        byLabel[item.l] = (byLabel[item.l] ?? 0) + 1;
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return counts;
+  }
+
+  /** Streams one shard's items, a page at a time, in key order: memory stays bounded by a page. */
+  async *readShard(graphId: string, generation: number, shard: number): AsyncGenerator<DataItem[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.query({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard) },
+        ExclusiveStartKey: start,
+      });
+      yield (out.Items ?? []) as DataItem[];
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  private async query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
+    try {
+      return await this.ddb.send(new QueryCommand({ TableName: this.dataTable, ...input }));
+    } catch (e) {
+      throw translateAwsError('DynamoDB', e);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+export type JobStatus = 'pending' | 'running' | 'success' | 'failed';
+export type JobName =
+  | 'CreateGraph'
+  | 'BackupGraph'
+  | 'StartGraph'
+  | 'StopGraph'
+  | 'DeleteGraph'
+  | 'ExportBackup'
+  | 'ImportBackup';
+
+export type JobDetail = {
+  vertices: { done: number; expected?: number };
+  edges: { done: number; expected?: number };
+  shards: { done: number; expected: number };
+};
+
+export type JobRecord = {
+  projectId: string;
+  jobId: string;
+  jobName: JobName;
+  graphId: string;
+  graphName: string;
+  status: JobStatus;
+  createdAt: number;
+  endAt?: number;
+  /** 0–100, real progress */
+  progress: number;
+  detail?: JobDetail;
+  /** Past this instant the job is failed by whoever sees it next (worker or sweeper). */
+  deadlineAt: number;
+  backupId?: string;
+  /** The worker run that owns the job: every write of a run is conditional on it (a fencing token). */
+  runId?: string;
+  /** Until then no other delivery may take the job over from `runId`. */
+  leaseUntil?: number;
+  attempts?: number;
+  errorCode?: string;
+  failReason?: string;
+  requestId?: string;
+  /** DynamoDB TTL, epoch seconds: set when the job ends. */
+  expiresAt?: number;
+};
+
+export const isTerminal = (status: JobStatus) => status === 'success' || status === 'failed';

