@@ -5,7 +5,7 @@ import { addElements, summarize } from '../lib/graphs/data-plane.js';
 import { edgeBatchSchema, vertexBatchSchema } from '../lib/graphs/model.js';
 import { httpApi } from '../lib/http/api.js';
 import { graphNamePath } from '../lib/http/params.js';
-import { jsonBody, pathParams, queryParams } from '../lib/http/request.js';
+import { jsonBody, pathParams, type queryParams } from '../lib/http/request.js';
 
 const deps = createDeps();
 const batchAdd = z.object({ action_id: z.string() }).refine((q) => q.action_id === 'batch-add');

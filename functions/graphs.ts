@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { createDeps } from '../lib/deps.js';
 import { createGraph, getGraph, listGraphs } from '../lib/graphs/graphs.js';
-import { graphNameSchema } from '../lib/ids.js';
 import { httpApi } from '../lib/http/api.js';
 import { graphPath, pageQuery, projectPath } from '../lib/http/params.js';
 import { jsonBody, pathParams, queryParams } from '../lib/http/request.js';
+import { graphNameSchema } from '../lib/ids.js';
 
 const deps = createDeps();
 const createBody = z.object({ graph: z.object({ name: graphNameSchema }) });

@@ -9,7 +9,10 @@ export const GES_ERRORS = {
   'GES.7002': { status: 400, message: 'The graph is being backed up.' },
   'GES.7003': { status: 400, message: 'The graph is being stopped or is stopped.' },
   'GES.7005': { status: 408, message: 'The underlying service of the graph engine is unavailable.' },
-  'GES.7006': { status: 400, message: 'An internal error occurs in the underlying service of the graph engine.' },
+  'GES.7006': {
+    status: 400,
+    message: 'An internal error occurs in the underlying service of the graph engine.',
+  },
   'GES.7016': { status: 400, message: 'The request body or header is invalid.' },
   'GES.7019': { status: 400, message: 'The number of graph backups reaches the upper limit.' },
   'GES.7024': { status: 400, message: 'The graph backup does not exist or has been deleted.' },

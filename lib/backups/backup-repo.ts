@@ -1,11 +1,11 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { failedConditions } from '../dynamo.js';
 import { translateAwsError } from '../errors.js';
-import { backupIndexKeys, backupKey, graphKey, jobKey } from '../keys.js';
 import { GraphStatus } from '../graphs/model.js';
-import type { JobRecord } from '../jobs/model.js';
 import type { JobRepo } from '../jobs/job-repo.js';
+import type { JobRecord } from '../jobs/model.js';
+import { backupIndexKeys, backupKey, graphKey, jobKey } from '../keys.js';
 import type { BackupRecord } from './model.js';
 
 export type BackupOutcome = {
@@ -54,7 +54,8 @@ export class BackupRepo {
                 TableName: this.table,
                 Key: graphKey(job.projectId, job.graphId),
                 UpdateExpression: 'SET #status = :backingUp, lockJobId = :job',
-                ConditionExpression: '#status = :running AND attribute_not_exists(lockJobId) AND generation = :gen',
+                ConditionExpression:
+                  '#status = :running AND attribute_not_exists(lockJobId) AND generation = :gen',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
                   ':backingUp': GraphStatus.backingUp,

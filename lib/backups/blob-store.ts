@@ -39,14 +39,18 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, body: string, contentType: string): Promise<void> {
     await this.call(() =>
-      this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType })),
+      this.s3.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+      ),
     );
   }
 
   async get(key: string): Promise<Buffer | undefined> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return Buffer.from(await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      return Buffer.from(
+        await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
     } catch (e) {
       if (e instanceof Error && (e.name === 'NoSuchKey' || e.name === 'NotFound')) return undefined;
       throw translateAwsError('S3', e);
@@ -58,7 +62,9 @@ export class S3BlobStore implements BlobStore {
     let token: string | undefined;
     do {
       const out = await this.call(() =>
-        this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token })),
+        this.s3.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        ),
       );
       for (const o of out.Contents ?? []) objects.push({ key: o.Key ?? '', size: o.Size ?? 0 });
       token = out.NextContinuationToken;

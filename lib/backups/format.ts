@@ -17,7 +17,11 @@ export const partFileName = (shard: number, runId: string) =>
 
 const sortedProperties = (json: string) => {
   const props = JSON.parse(json) as Record<string, string[]>;
-  return Object.fromEntries(Object.keys(props).sort().map((k) => [k, props[k]]));
+  return Object.fromEntries(
+    Object.keys(props)
+      .sort()
+      .map((k) => [k, props[k]]),
+  );
 };
 
 /** The canonical line of a stored element (no trailing newline). */

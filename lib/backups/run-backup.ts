@@ -3,8 +3,15 @@ import type { Deps } from '../deps.js';
 import { DependencyUnavailable, GesError, isTransientAwsError } from '../errors.js';
 import type { JobMessage } from '../jobs/job-queue.js';
 import { isTerminal, type JobDetail, type JobRecord } from '../jobs/model.js';
-import { ContentDigest, FORMAT_VERSION, MANIFEST_FILE, type Manifest, type PartInfo, partFileName } from './format.js';
-import { backupPrefix, type BackupRecord } from './model.js';
+import {
+  ContentDigest,
+  FORMAT_VERSION,
+  MANIFEST_FILE,
+  type Manifest,
+  type PartInfo,
+  partFileName,
+} from './format.js';
+import { type BackupRecord, backupPrefix } from './model.js';
 import { snapshotShard } from './snapshot.js';
 
 /** How a delivery ended, for the log and the tests; a retryable fault is thrown instead. */
@@ -33,7 +40,13 @@ export async function runBackup(deps: Deps, message: JobMessage, delivery: Deliv
   const { config, jobs, clock } = deps;
   const runId = deps.ids.jobId();
   const lastDelivery = delivery.attempt >= config.maxReceiveCount;
-  const job = await jobs.take(message.projectId, message.jobId, runId, clock.now(), config.jobLeaseSeconds * 1000);
+  const job = await jobs.take(
+    message.projectId,
+    message.jobId,
+    runId,
+    clock.now(),
+    config.jobLeaseSeconds * 1000,
+  );
   if (!job) {
     const current = await jobs.get(message.projectId, message.jobId);
     if (!current || isTerminal(current.status)) return 'already-ended';
@@ -42,7 +55,9 @@ export async function runBackup(deps: Deps, message: JobMessage, delivery: Deliv
     throw new JobHeldElsewhere(`job ${message.jobId} is held by run ${current.runId}`);
   }
 
-  const log = deps.log.createChild({ persistentKeys: { jobId: job.jobId, runId, requestId: delivery.requestId } });
+  const log = deps.log.createChild({
+    persistentKeys: { jobId: job.jobId, runId, requestId: delivery.requestId },
+  });
   try {
     if (clock.now() > job.deadlineAt) {
       return await failRun(deps, job, runId, { code: 'GES.7005', message: 'job timed out' });
@@ -87,7 +102,8 @@ async function snapshot(deps: Deps, job: JobRecord, backup: BackupRecord, runId:
     const snapshotOfDetail = structuredClone(detail);
     const percent = Math.min(99, Math.floor((99 * detail.shards.done) / detail.shards.expected));
     reporting = reporting.then(async () => {
-      if (!(await jobs.progress(job.projectId, job.jobId, runId, percent, snapshotOfDetail))) throw new LeaseLost();
+      if (!(await jobs.progress(job.projectId, job.jobId, runId, percent, snapshotOfDetail)))
+        throw new LeaseLost();
     });
     return reporting;
   };
@@ -140,10 +156,17 @@ async function snapshot(deps: Deps, job: JobRecord, backup: BackupRecord, runId:
 /** Ends the job as failed (with its backup, freeing the graph), then removes whatever files it wrote. */
 async function failRun(deps: Deps, job: JobRecord, runId: string, reason: { code: string; message: string }) {
   if (!(await deps.backups.fail(job, reason, deps.clock.now(), runId))) return 'lease-lost' as const;
-  const folder = backupPrefix({ projectId: job.projectId, graphId: job.graphId, backupId: job.backupId as string });
+  const folder = backupPrefix({
+    projectId: job.projectId,
+    graphId: job.graphId,
+    backupId: job.backupId as string,
+  });
   await deps.blobs.deletePrefix(folder).catch((error: unknown) => {
     // Harmless if it stays: files without a manifest are no backup, and the bucket's lifecycle removes them.
-    deps.log.warn('could not remove the partial files of a failed backup', { jobId: job.jobId, error: error as Error });
+    deps.log.warn('could not remove the partial files of a failed backup', {
+      jobId: job.jobId,
+      error: error as Error,
+    });
   });
   return 'failed' as const;
 }

@@ -68,7 +68,11 @@ export async function startBackup(deps: Deps, input: StartBackupInput) {
     await deps.queue.send({ kind: 'backup', projectId, jobId }, requestId);
   } catch (e) {
     deps.log.error('job could not be queued; failing it', { jobId, error: e as Error });
-    await deps.backups.fail(job, { code: 'GES.7005', message: 'The job could not be queued.' }, deps.clock.now());
+    await deps.backups.fail(
+      job,
+      { code: 'GES.7005', message: 'The job could not be queued.' },
+      deps.clock.now(),
+    );
     throw new DependencyUnavailable('SQS', { cause: e });
   }
   return { jobId, backupId };

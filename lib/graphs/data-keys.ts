@@ -8,9 +8,10 @@ import { isVertex } from './model.js';
  * `#` and `%` inside ids and labels are percent-escaped so that the sort key parses one way only.
  * Each shard is one unit of parallel work for snapshot and restore.
  */
-export const shardKey = (graphId: string, generation: number, shard: number) => `${graphId}#${generation}#${shard}`;
+export const shardKey = (graphId: string, generation: number, shard: number) =>
+  `${graphId}#${generation}#${shard}`;
 
-const escape = (s: string) => s.replaceAll('%', '%25').replaceAll('#', '%23');
+const escapeKeyPart = (s: string) => s.replaceAll('%', '%25').replaceAll('#', '%23');
 
 /** 32-bit FNV-1a over the UTF-8 bytes: stable across runtimes and cheap. */
 export function fnv1a(s: string): number {
@@ -42,7 +43,7 @@ export function toItem(graphId: string, generation: number, shards: number, e: G
   if (isVertex(e)) {
     return {
       pk: shardKey(graphId, generation, shardOf(e.vertex, shards)),
-      sk: `V#${escape(e.vertex)}`,
+      sk: `V#${escapeKeyPart(e.vertex)}`,
       k: 'V',
       s: e.vertex,
       l: e.label,
@@ -51,7 +52,7 @@ export function toItem(graphId: string, generation: number, shards: number, e: G
   }
   return {
     pk: shardKey(graphId, generation, shardOf(e.source, shards)),
-    sk: `E#${escape(e.source)}#${escape(e.label)}#${escape(e.target)}`,
+    sk: `E#${escapeKeyPart(e.source)}#${escapeKeyPart(e.label)}#${escapeKeyPart(e.target)}`,
     k: 'E',
     s: e.source,
     t: e.target,

@@ -38,11 +38,14 @@ export async function addElements(
 export async function summarize(deps: Deps, input: { projectId: string; graphName: string }) {
   const graph = existing(await deps.graphs.findByName(input.projectId, input.graphName));
   const shards = Array.from({ length: graph.shards }, (_, shard) => shard);
-  const perShard = await mapLimit(shards, 8, (shard) => deps.data.labelCounts(graph.graphId, graph.generation, shard));
+  const perShard = await mapLimit(shards, 8, (shard) =>
+    deps.data.labelCounts(graph.graphId, graph.generation, shard),
+  );
   const labelInVertex: Record<string, number> = {};
   const labelInEdge: Record<string, number> = {};
   for (const counts of perShard) {
-    for (const [label, n] of Object.entries(counts.vertex)) labelInVertex[label] = (labelInVertex[label] ?? 0) + n;
+    for (const [label, n] of Object.entries(counts.vertex))
+      labelInVertex[label] = (labelInVertex[label] ?? 0) + n;
     for (const [label, n] of Object.entries(counts.edge)) labelInEdge[label] = (labelInEdge[label] ?? 0) + n;
   }
   const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);

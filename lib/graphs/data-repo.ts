@@ -1,11 +1,11 @@
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../concurrency.js';
 import { failedConditions } from '../dynamo.js';
 import { translateAwsError } from '../errors.js';
 import { graphKey } from '../keys.js';
-import { mapLimit } from '../concurrency.js';
 import { type DataItem, shardKey } from './data-keys.js';
-import { GraphStatus, type GraphRecord } from './model.js';
+import { type GraphRecord, GraphStatus } from './model.js';
 
 /** Thrown when a data write lost the race against a job that took the graph meanwhile. */
 export class GraphNotWritable extends Error {
@@ -46,7 +46,10 @@ export class GraphDataRepo {
                   Key: graphKey(graph.projectId, graph.graphId),
                   ConditionExpression: '#status = :running AND generation = :generation',
                   ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':running': GraphStatus.running, ':generation': graph.generation },
+                  ExpressionAttributeValues: {
+                    ':running': GraphStatus.running,
+                    ':generation': graph.generation,
+                  },
                 },
               },
               ...chunk.map((Item) => ({ Put: { TableName: this.dataTable, Item } })),

@@ -1,5 +1,5 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { failedConditions } from '../dynamo.js';
 import { GesError, translateAwsError } from '../errors.js';
 import { graphKey, graphNameKey, graphPrefix } from '../keys.js';

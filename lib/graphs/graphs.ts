@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { graphNotFound } from '../errors.js';
 import type { JobRecord } from '../jobs/model.js';
 import { utcTime } from '../time.js';
-import { GraphStatus, type GraphRecord } from './model.js';
+import { type GraphRecord, GraphStatus } from './model.js';
 
 /** Creates a graph, usable at once; its CreateGraph job is recorded already ended (spec, "ours"). */
 export async function createGraph(deps: Deps, input: { projectId: string; name: string }) {
@@ -48,7 +48,9 @@ export async function listGraphs(deps: Deps, input: { projectId: string; offset:
 /** Counts come from the store, shard by shard, on the graph's current generation. */
 export async function countGraph(deps: Deps, graph: GraphRecord) {
   const shards = Array.from({ length: graph.shards }, (_, shard) => shard);
-  const counts = await mapLimit(shards, 8, (shard) => deps.data.countShard(graph.graphId, graph.generation, shard));
+  const counts = await mapLimit(shards, 8, (shard) =>
+    deps.data.countShard(graph.graphId, graph.generation, shard),
+  );
   return {
     vertexNum: counts.reduce((n, c) => n + c.vertices, 0),
     edgeNum: counts.reduce((n, c) => n + c.edges, 0),

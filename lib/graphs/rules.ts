@@ -1,5 +1,5 @@
 import { GesError } from '../errors.js';
-import { GraphStatus, type GraphRecord } from './model.js';
+import { type GraphRecord, GraphStatus } from './model.js';
 
 /** Why a graph refuses data writes, or undefined when it takes them. */
 export function writeRefusal(graph: GraphRecord | undefined): GesError | undefined {

@@ -19,7 +19,10 @@ export function httpApi(routes: Record<string, Route>) {
         logger.appendKeys({ requestId: event.requestContext?.requestId, route: event.routeKey });
       },
       onError: async (request) => {
-        const { response, internal } = errorResponse(request.error, apiVersionOf(request.event.rawPath ?? ''));
+        const { response, internal } = errorResponse(
+          request.error,
+          apiVersionOf(request.event.rawPath ?? ''),
+        );
         if (internal) logger.error('request failed', { error: request.error as Error });
         request.response = response;
       },

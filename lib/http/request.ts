@@ -32,7 +32,9 @@ export function queryParams<S extends z.ZodType>(event: APIGatewayProxyEventV2, 
 export function jsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.infer<S> {
   const contentType = event.headers?.['content-type'] ?? '';
   if (!/^application\/json\b/i.test(contentType)) throw invalidBody('Content-Type must be application/json.');
-  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  const raw = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw invalidBody('The body is too large.');
   let value: unknown;
   try {

@@ -16,7 +16,9 @@ export class RouteNotFound extends Error {
 }
 
 function errorBody(version: ApiVersion, code: string, message: string) {
-  return version === 'v2' ? { error_code: code, error_msg: message } : { errorCode: code, errorMessage: message };
+  return version === 'v2'
+    ? { error_code: code, error_msg: message }
+    : { errorCode: code, errorMessage: message };
 }
 
 /**
@@ -24,16 +26,23 @@ function errorBody(version: ApiVersion, code: string, message: string) {
  * that is down is 503; anything else is a 500 with a generic message (`internal: true` tells the
  * caller to log the cause, which never reaches the client).
  */
-export function errorResponse(error: unknown, version: ApiVersion): { response: APIGatewayProxyResultV2; internal: boolean } {
+export function errorResponse(
+  error: unknown,
+  version: ApiVersion,
+): { response: APIGatewayProxyResultV2; internal: boolean } {
   if (error instanceof GesError) {
     return { response: json(error.status, errorBody(version, error.code, error.message)), internal: false };
   }
-  if (error instanceof RouteNotFound) return { response: json(404, { message: 'Not Found' }), internal: false };
+  if (error instanceof RouteNotFound)
+    return { response: json(404, { message: 'Not Found' }), internal: false };
   if (error instanceof DependencyUnavailable) {
     return {
       response: json(503, errorBody(version, 'GES.7005', GES_ERRORS['GES.7005'].message)),
       internal: true,
     };
   }
-  return { response: json(500, errorBody(version, 'GES.7006', GES_ERRORS['GES.7006'].message)), internal: true };
+  return {
+    response: json(500, errorBody(version, 'GES.7006', GES_ERRORS['GES.7006'].message)),
+    internal: true,
+  };
 }

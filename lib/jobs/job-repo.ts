@@ -1,5 +1,5 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../dynamo.js';
 import { translateAwsError } from '../errors.js';
 import { jobIndexKeys, jobKey } from '../keys.js';
@@ -17,7 +17,11 @@ export class JobRepo {
     return {
       Put: {
         TableName: this.table,
-        Item: { ...jobKey(job.projectId, job.jobId), ...jobIndexKeys(job.projectId, job.createdAt, job.jobId), ...job },
+        Item: {
+          ...jobKey(job.projectId, job.jobId),
+          ...jobIndexKeys(job.projectId, job.createdAt, job.jobId),
+          ...job,
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -76,7 +80,12 @@ export class JobRepo {
           UpdateExpression: 'SET progress = :progress, detail = :detail',
           ConditionExpression: '#status = :running AND runId = :run',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':progress': progress, ':detail': detail, ':running': 'running', ':run': runId },
+          ExpressionAttributeValues: {
+            ':progress': progress,
+            ':detail': detail,
+            ':running': 'running',
+            ':run': runId,
+          },
         }),
       );
       return true;

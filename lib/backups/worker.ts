@@ -1,0 +1,28 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Deps } from '../deps.js';
+import { jobMessageSchema } from '../jobs/job-queue.js';
+import { runBackup } from './run-backup.js';
+
+/**
+ * The SQS worker with partial batch responses: one record that fails is retried alone. A malformed
+ * message throws, so SQS redrives it to the DLQ after maxReceiveCount; retryable faults throw too
+ * (see runBackup); business failures end the job and return normally.
+ */
+export function backupWorker(deps: Deps) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const processRecord = async (record: SQSRecord) => {
+    const message = jobMessageSchema.parse(JSON.parse(record.body));
+    const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const requestId = record.messageAttributes.requestId?.stringValue;
+    const outcome = await runBackup(deps, message, { attempt, requestId });
+    deps.log.info('delivery done', { jobId: message.jobId, requestId, outcome, attempt });
+  };
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(deps.log, { resetKeys: true }))
+    .handler(async (event, context) =>
+      processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false }),
+    );
+}
