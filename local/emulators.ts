@@ -55,9 +55,12 @@ export async function startFauxqs({ port }: { port: number }): Promise<Emulator>
 
 type SqsStore = NonNullable<BuildAppOptions['stores']>['sqsStore'];
 
-/** fauxqs does not export its SqsStore: load it by path (pinned version, see package.json). */
+/**
+ * fauxqs does not export its SqsStore: load it by path (pinned version, see package.json). The path
+ * is spelled out rather than found with `import.meta.resolve`, which vitest's module runner lacks.
+ */
 async function loadSqsStore(): Promise<new () => SqsStore> {
-  const url = new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs'));
+  const url = new URL('../node_modules/fauxqs/dist/sqs/sqsStore.js', import.meta.url);
   const module = (await import(url.href)) as { SqsStore: new () => SqsStore };
   return module.SqsStore;
 }

@@ -1,0 +1,34 @@
+import { createServer } from 'node:net';
+import type { TestProject } from 'vitest/node';
+import { startDynamoDb, startFauxqs } from '../../local/emulators.js';
+import { readServiceDefinition } from '../../local/resources.js';
+
+/** A port the OS says is free now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The emulators, once for the whole run; each test file makes its own tables, queues and bucket. */
+export default async function setup(project: TestProject) {
+  const [dynamo, fauxqs, definition] = await Promise.all([
+    freePort().then((port) => startDynamoDb({ port })),
+    freePort().then((port) => startFauxqs({ port })),
+    readServiceDefinition('local'),
+  ]);
+  project.provide('endpoints', { dynamodb: dynamo.endpoint, sqs: fauxqs.endpoint, s3: fauxqs.endpoint });
+  project.provide('serviceDefinition', definition);
+  return async () => {
+    await Promise.all([dynamo.stop(), fauxqs.stop()]);
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    endpoints: import('../../local/resources.js').Endpoints;
+    serviceDefinition: import('../../local/resources.js').ServiceDefinition;
+  }
+}

@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startBackup } from '../../lib/backups/start-backup.js';
+import type { Deps } from '../../lib/deps.js';
+import { DependencyUnavailable, GesError } from '../../lib/errors.js';
+import { addElements, summarize } from '../../lib/graphs/data-plane.js';
+import { isolatedStack, peekMessages, type IsolatedStack } from './support.js';
+import { PROJECT, seedGraph, socialGraph } from './fixtures.js';
+
+let stack: IsolatedStack;
+let deps: Deps;
+beforeAll(async () => {
+  stack = await isolatedStack();
+  deps = stack.deps;
+});
+
+const codeOf = async (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'no error',
+    (e: unknown) => (e instanceof GesError ? e.code : (e as Error).name),
+  );
+
+describe('starting a backup', () => {
+  it('writes the pending job, the backing_up backup and the lock together, then queues the job', async () => {
+    const { graphId, name } = await seedGraph(deps, socialGraph(3));
+
+    const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId, requestId: 'req-1' });
+
+    expect(jobId).toMatch(/^[0-9a-f]{32}$/);
+    const job = await deps.jobs.get(PROJECT, jobId);
+    expect(job).toMatchObject({ status: 'pending', jobName: 'BackupGraph', graphName: name, backupId, progress: 0 });
+    const backup = await deps.backups.get(PROJECT, backupId);
+    expect(backup).toMatchObject({ status: 'backing_up', backupMethod: 'manual', graphId, jobId });
+    expect(backup?.name).toMatch(new RegExp(`^${name}-\\d{14}$`));
+    expect(await deps.graphs.get(PROJECT, graphId)).toMatchObject({ status: '903', lockJobId: jobId });
+    const messages = await peekMessages(stack.sqs, stack.resources.jobQueue.url);
+    const mine = messages.find((m) => JSON.parse(m.Body ?? '{}').jobId === jobId);
+    expect(JSON.parse(mine?.Body ?? '{}')).toEqual({ kind: 'backup', projectId: PROJECT, jobId });
+    expect(mine?.MessageAttributes?.requestId?.StringValue).toBe('req-1');
+  });
+
+  it('refuses a graph that does not exist with GES.7000', async () => {
+    const graphId = '00000000-0000-4000-8000-000000000000';
+    expect(await codeOf(startBackup(deps, { projectId: PROJECT, graphId }))).toBe('GES.7000');
+  });
+
+  it('refuses a second backup while the first holds the graph with GES.7002', async () => {
+    const { graphId } = await seedGraph(deps);
+    await startBackup(deps, { projectId: PROJECT, graphId });
+    expect(await codeOf(startBackup(deps, { projectId: PROJECT, graphId }))).toBe('GES.7002');
+  });
+
+  it('lets exactly one of many racing requests take the graph', async () => {
+    const { graphId } = await seedGraph(deps);
+
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => startBackup(deps, { projectId: PROJECT, graphId })),
+    );
+
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    for (const r of lost) expect((r.reason as GesError).code).toBe('GES.7002');
+    const graph = await deps.graphs.get(PROJECT, graphId);
+    expect(graph?.lockJobId).toBe((won[0] as PromiseFulfilledResult<{ jobId: string }>).value.jobId);
+  });
+
+  it('fails the job and frees the graph when the job cannot be queued', async () => {
+    const { graphId } = await seedGraph(deps);
+    let sent: string | undefined;
+    const downQueue = {
+      send: async (message: { jobId: string }) => {
+        sent = message.jobId;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+    };
+
+    const error = await startBackup({ ...deps, queue: downQueue }, { projectId: PROJECT, graphId }).catch((e) => e);
+
+    expect(error).toBeInstanceOf(DependencyUnavailable);
+    const job = await deps.jobs.get(PROJECT, sent as string);
+    expect(job).toMatchObject({ status: 'failed', errorCode: 'GES.7005' });
+    expect(await deps.backups.get(PROJECT, job?.backupId as string)).toMatchObject({ status: 'failed' });
+    const graph = await deps.graphs.get(PROJECT, graphId);
+    expect(graph?.status).toBe('200');
+    expect(graph?.lockJobId).toBeUndefined();
+  });
+});
+
+describe('data writes while a backup holds the graph', () => {
+  it('are refused with GES.7002, and reads go on', async () => {
+    const { graphId, name } = await seedGraph(deps, socialGraph(4));
+    await startBackup(deps, { projectId: PROJECT, graphId });
+
+    const write = addElements(deps, {
+      projectId: PROJECT,
+      graphName: name,
+      elements: [{ vertex: 'late', label: 'user', properties: {} }],
+    });
+
+    expect(await codeOf(write)).toBe('GES.7002');
+    const summary = await summarize(deps, { projectId: PROJECT, graphName: name });
+    expect(summary.data).toMatchObject({ vertexNum: 4, edgeNum: 3 });
+  });
+});

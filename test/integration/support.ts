@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { inject } from 'vitest';
+import { LOCAL_AWS } from '../../local/emulators.js';
+import { createLocalResources, type LocalResources, type ServiceDefinition } from '../../local/resources.js';
+import { parseConfig } from '../../lib/config.js';
+import { createDeps, type Deps } from '../../lib/deps.js';
+
+const NAME_PROPERTIES = ['TableName', 'QueueName', 'BucketName'];
+
+/**
+ * Gives every name serverless.yml defines a suffix, in the resources and wherever the functions'
+ * environment repeats it, so that each test file has tables, queues and a bucket of its own.
+ */
+function withSuffix(definition: ServiceDefinition, suffix: string): ServiceDefinition {
+  const renames = new Map<string, string>();
+  for (const resource of Object.values(definition.resources.Resources)) {
+    for (const key of NAME_PROPERTIES) {
+      const name = resource.Properties?.[key];
+      if (typeof name === 'string') renames.set(name, `${name}-${suffix}`);
+    }
+  }
+  const rename = (value: unknown): unknown => {
+    if (typeof value === 'string') return renames.get(value) ?? value;
+    if (Array.isArray(value)) return value.map(rename);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rename(v)]));
+    }
+    return value;
+  };
+  return rename(definition) as ServiceDefinition;
+}
+
+export type IsolatedStack = {
+  deps: Deps;
+  resources: LocalResources;
+  sqs: SQSClient;
+};
+
+/**
+ * Real tables, queues and a bucket on the emulators, for one test file, with the service's own
+ * adapters pointed at them. `env` overrides the functions' configuration (short leases and so on).
+ */
+export async function isolatedStack(
+  options: { visibilityTimeoutSeconds?: number; env?: Record<string, string> } = {},
+): Promise<IsolatedStack> {
+  const endpoints = inject('endpoints');
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
+  process.env.AWS_ENDPOINT_URL_SQS = endpoints.sqs;
+  process.env.AWS_ENDPOINT_URL_S3 = endpoints.s3;
+  process.env.AWS_REGION = LOCAL_AWS.region;
+  process.env.AWS_ACCESS_KEY_ID = LOCAL_AWS.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_AWS.credentials.secretAccessKey;
+
+  const definition = withSuffix(inject('serviceDefinition'), randomBytes(4).toString('hex'));
+  const resources = await createLocalResources(definition, endpoints, {
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
+  });
+  const deps = createDeps(parseConfig({ ...resources.env, ...options.env }));
+  return { deps, resources, sqs: new SQSClient({ endpoint: endpoints.sqs, ...LOCAL_AWS }) };
+}
+
+/** Reads (and leaves in place) the messages now visible on a queue. */
+export async function peekMessages(sqs: SQSClient, queueUrl: string) {
+  const out = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      VisibilityTimeout: 0,
+      MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return out.Messages ?? [];
+}
