@@ -14,8 +14,10 @@ let graphCount = 0;
 export async function seedGraph(deps: Deps, content: { vertices?: Vertex[]; edges?: Edge[] } = {}) {
   const name = `graph_${++graphCount}_${Math.random().toString(36).slice(2, 8)}`;
   const { id } = await createGraph(deps, { projectId: PROJECT, name });
-  if (content.vertices?.length) await addElements(deps, { projectId: PROJECT, graphName: name, elements: content.vertices });
-  if (content.edges?.length) await addElements(deps, { projectId: PROJECT, graphName: name, elements: content.edges });
+  if (content.vertices?.length)
+    await addElements(deps, { projectId: PROJECT, graphName: name, elements: content.vertices });
+  if (content.edges?.length)
+    await addElements(deps, { projectId: PROJECT, graphName: name, elements: content.edges });
   return { graphId: id, name };
 }
 

@@ -3,8 +3,8 @@ import { startBackup } from '../../lib/backups/start-backup.js';
 import type { Deps } from '../../lib/deps.js';
 import { DependencyUnavailable, GesError } from '../../lib/errors.js';
 import { addElements, summarize } from '../../lib/graphs/data-plane.js';
-import { isolatedStack, peekMessages, type IsolatedStack } from './support.js';
 import { PROJECT, seedGraph, socialGraph } from './fixtures.js';
+import { type IsolatedStack, isolatedStack, peekMessages } from './support.js';
 
 let stack: IsolatedStack;
 let deps: Deps;
@@ -27,7 +27,13 @@ describe('starting a backup', () => {
 
     expect(jobId).toMatch(/^[0-9a-f]{32}$/);
     const job = await deps.jobs.get(PROJECT, jobId);
-    expect(job).toMatchObject({ status: 'pending', jobName: 'BackupGraph', graphName: name, backupId, progress: 0 });
+    expect(job).toMatchObject({
+      status: 'pending',
+      jobName: 'BackupGraph',
+      graphName: name,
+      backupId,
+      progress: 0,
+    });
     const backup = await deps.backups.get(PROJECT, backupId);
     expect(backup).toMatchObject({ status: 'backing_up', backupMethod: 'manual', graphId, jobId });
     expect(backup?.name).toMatch(new RegExp(`^${name}-\\d{14}$`));
@@ -74,7 +80,9 @@ describe('starting a backup', () => {
       },
     };
 
-    const error = await startBackup({ ...deps, queue: downQueue }, { projectId: PROJECT, graphId }).catch((e) => e);
+    const error = await startBackup({ ...deps, queue: downQueue }, { projectId: PROJECT, graphId }).catch(
+      (e) => e,
+    );
 
     expect(error).toBeInstanceOf(DependencyUnavailable);
     const job = await deps.jobs.get(PROJECT, sent as string);

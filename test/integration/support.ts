@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
-import { LOCAL_AWS } from '../../local/emulators.js';
-import { createLocalResources, type LocalResources, type ServiceDefinition } from '../../local/resources.js';
 import { parseConfig } from '../../lib/config.js';
 import { createDeps, type Deps } from '../../lib/deps.js';
+import { LOCAL_AWS } from '../../local/emulators.js';
+import { createLocalResources, type LocalResources, type ServiceDefinition } from '../../local/resources.js';
 
 const NAME_PROPERTIES = ['TableName', 'QueueName', 'BucketName'];
 
