@@ -5,6 +5,7 @@ import { runBackup } from '../../lib/backups/run-backup.js';
 import { startBackup } from '../../lib/backups/start-backup.js';
 import type { Deps } from '../../lib/deps.js';
 import { DependencyUnavailable } from '../../lib/errors.js';
+import type { Vertex } from '../../lib/graphs/model.js';
 import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
 import { isolatedStack } from './support.js';
 
@@ -96,7 +97,7 @@ describe('a backup run', () => {
   });
 
   it('keeps non-ASCII ids, labels and values exactly', async () => {
-    const vertices = [
+    const vertices: Vertex[] = [
       { vertex: 'Zoë#1', label: 'пользователь', properties: { bio: ['東京 🚀', ''], emoji: ['👩‍💻'] } },
       { vertex: '100%', label: 'user', properties: {} },
     ];
