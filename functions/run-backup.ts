@@ -1,4 +1,4 @@
-import { backupWorker } from '../lib/backups/worker.js';
 import { createDeps } from '../lib/deps.js';
+import { jobWorker } from '../lib/worker.js';
 
-export const handler = backupWorker(createDeps());
+export const handler = jobWorker(createDeps());

@@ -21,6 +21,10 @@ const schema = z.object({
   SNAPSHOT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Ended jobs expire (DynamoDB TTL) this long after they end. */
   JOB_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Backups a project may hold (GES.7019 beyond). */
+  BACKUP_QUOTA: z.coerce.number().int().min(1).default(20),
+  /** Graphs a project may hold. */
+  GRAPH_QUOTA: z.coerce.number().int().min(1).default(50),
   /** Emulators and LocalStack serve buckets by path, not by virtual host. */
   S3_FORCE_PATH_STYLE: z
     .enum(['true', 'false'])
@@ -39,6 +43,8 @@ export type Config = {
   jobLeaseSeconds: number;
   snapshotConcurrency: number;
   jobRetentionDays: number;
+  backupQuota: number;
+  graphQuota: number;
   s3ForcePathStyle: boolean;
 };
 
@@ -60,6 +66,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLeaseSeconds: e.JOB_LEASE_SECONDS,
     snapshotConcurrency: e.SNAPSHOT_CONCURRENCY,
     jobRetentionDays: e.JOB_RETENTION_DAYS,
+    backupQuota: e.BACKUP_QUOTA,
+    graphQuota: e.GRAPH_QUOTA,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
   };
 }

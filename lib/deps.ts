@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAwsClients } from './aws.js';
 import { BackupRepo } from './backups/backup-repo.js';
 import { type BlobStore, S3BlobStore } from './backups/blob-store.js';
@@ -9,11 +10,15 @@ import { type Ids, randomIds } from './ids.js';
 import { type JobQueue, SqsJobQueue } from './jobs/job-queue.js';
 import { JobRepo } from './jobs/job-repo.js';
 import { logger } from './logger.js';
+import { ProjectRepo } from './projects/project-repo.js';
 import { type Clock, systemClock } from './time.js';
 
 /** What every use case may depend on. Handlers build it once per cold start; tests swap parts. */
 export type Deps = {
   config: Config;
+  /** for transactions that span records of several kinds */
+  ddb: DynamoDBDocumentClient;
+  projects: ProjectRepo;
   graphs: GraphRepo;
   data: GraphDataRepo;
   jobs: JobRepo;
@@ -27,13 +32,14 @@ export type Deps = {
 
 export function createDeps(config: Config = parseConfig()): Deps {
   const aws = createAwsClients(config);
-  const jobs = new JobRepo(aws.ddb, config.controlTable);
   return {
     config,
+    ddb: aws.ddb,
+    projects: new ProjectRepo(aws.ddb, config.controlTable),
     graphs: new GraphRepo(aws.ddb, config.controlTable),
     data: new GraphDataRepo(aws.ddb, config.graphTable, config.controlTable),
-    jobs,
-    backups: new BackupRepo(aws.ddb, config.controlTable, jobs, config.jobRetentionDays),
+    jobs: new JobRepo(aws.ddb, config.controlTable, config.jobRetentionDays),
+    backups: new BackupRepo(aws.ddb, config.controlTable),
     queue: new SqsJobQueue(aws.sqs, config.jobQueueUrl),
     blobs: new S3BlobStore(aws.s3, config.backupBucket),
     clock: systemClock,

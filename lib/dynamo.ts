@@ -1,4 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { translateAwsError } from './errors.js';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * Which items of a cancelled transaction failed their condition, by position; `undefined` when the
@@ -13,3 +21,17 @@ export function failedConditions(e: unknown): boolean[] | undefined {
 
 export const isConditionFailure = (e: unknown): boolean =>
   e instanceof Error && e.name === 'ConditionalCheckFailedException';
+
+/**
+ * Writes all items or none. Resolves false when a condition did not hold (nothing was written):
+ * every state change here is conditional on the state it expects, and losing a race is no fault.
+ */
+export async function transact(ddb: DynamoDBDocumentClient, items: TransactItem[]): Promise<boolean> {
+  try {
+    await ddb.send(new TransactWriteCommand({ TransactItems: items }));
+    return true;
+  } catch (e) {
+    if (failedConditions(e)) return false;
+    throw translateAwsError('DynamoDB', e);
+  }
+}

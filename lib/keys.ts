@@ -7,6 +7,7 @@
  * | graph name  | PROJECT#{p}     | GRAPHNAME#{name}    |                        |                 |                      |                 |
  * | job         | PROJECT#{p}     | JOB#{jobId}         | PROJECT#{p}#JOBS       | {ms}#{jobId}    |                      |                 |
  * | backup      | PROJECT#{p}     | BACKUP#{backupId}   | PROJECT#{p}#BACKUPS    | {ms}#{backupId} | GRAPH#{graphId}#BACKUPS | {ms}#{backupId} |
+ * | project     | PROJECT#{p}     | PROJECT             |                        |                 |                      |                 |
  *
  * `{ms}` is an epoch-millisecond time padded to 15 digits, so that the index sorts by time; lists
  * read it backwards for "newest first". Graph data lives in its own table: see `graphs/data-keys.ts`.
@@ -36,10 +37,26 @@ export const jobIndexKeys = (projectId: string, createdAt: number, jobId: string
   gsi1sk: `${sortableTime(createdAt)}#${jobId}`,
 });
 
+/** The index range of a project's jobs created within [from, to] (epoch ms). */
+export const jobListKey = (projectId: string, from: number, to: number) => ({
+  pk: `${project(projectId)}#JOBS`,
+  from: `${sortableTime(from)}#`,
+  to: `${sortableTime(to)}#~`,
+});
+
 export const backupKey = (projectId: string, backupId: string): Key => ({
   pk: project(projectId),
   sk: `BACKUP#${backupId}`,
 });
+/** The index partitions that list backups: a project's (gsi1) and a graph's (gsi2). */
+export const backupListKey = {
+  project: (projectId: string) => ({ index: 'gsi1', pk: `${project(projectId)}#BACKUPS` }),
+  graph: (graphId: string) => ({ index: 'gsi2', pk: `GRAPH#${graphId}#BACKUPS` }),
+};
+
+/** The project's own record: counters that transactions keep exact (the backup quota). */
+export const projectKey = (projectId: string): Key => ({ pk: project(projectId), sk: 'PROJECT' });
+
 export const backupIndexKeys = (projectId: string, graphId: string, startedAt: number, backupId: string) => ({
   gsi1pk: `${project(projectId)}#BACKUPS`,
   gsi1sk: `${sortableTime(startedAt)}#${backupId}`,

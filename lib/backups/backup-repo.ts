@@ -1,215 +1,161 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { failedConditions } from '../dynamo.js';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { TransactItem } from '../dynamo.js';
 import { translateAwsError } from '../errors.js';
-import { GraphStatus } from '../graphs/model.js';
-import type { JobRepo } from '../jobs/job-repo.js';
-import type { JobRecord } from '../jobs/model.js';
-import { backupIndexKeys, backupKey, graphKey, jobKey } from '../keys.js';
+import { backupIndexKeys, backupKey, backupListKey } from '../keys.js';
 import type { BackupRecord } from './model.js';
 
-export type BackupOutcome = {
-  endAt: number;
-  sizeBytes: number;
-  vertexNum: number;
-  edgeNum: number;
-};
+export type BackupOutcome = { endAt: number; sizeBytes: number; vertexNum: number; edgeNum: number };
+export type BackupScope = { projectId: string } | { projectId: string; graphId: string };
 
-/**
- * Backup records, and the transactions that move a backup job, its backup and its graph's lock
- * together: a job never ends without its backup and its lock following in the same write.
- */
+type Ids = Pick<BackupRecord, 'projectId' | 'backupId'>;
+
+/** Backup records in the control table, and the transaction items that change them. */
 export class BackupRepo {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly jobs: JobRepo,
-    private readonly retentionDays: number,
   ) {}
+
+  putAction(backup: BackupRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: {
+          ...backupKey(backup.projectId, backup.backupId),
+          ...backupIndexKeys(backup.projectId, backup.graphId, backup.startAt, backup.backupId),
+          ...backup,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** A backup being written ends well, with its figures. */
+  completeAction(backup: Ids, outcome: BackupOutcome): TransactItem {
+    return this.update(
+      backup,
+      'SET #status = :success, endAt = :end, sizeBytes = :size, vertexNum = :v, edgeNum = :e',
+      '#status = :backingUp',
+      {
+        ':success': 'success',
+        ':backingUp': 'backing_up',
+        ':end': outcome.endAt,
+        ':size': outcome.sizeBytes,
+        ':v': outcome.vertexNum,
+        ':e': outcome.edgeNum,
+      },
+    );
+  }
+
+  /** A backup being written ends badly. */
+  failAction(backup: Ids, at: number): TransactItem {
+    return this.update(backup, 'SET #status = :failed, endAt = :end', '#status = :backingUp', {
+      ':failed': 'failed',
+      ':backingUp': 'backing_up',
+      ':end': at,
+    });
+  }
+
+  /** A job (restore, export) reads a good backup: while it does, the backup cannot be deleted. */
+  useAction(backup: Ids, jobId: string): TransactItem {
+    return this.update(
+      backup,
+      'SET usedByJobId = :job',
+      '#status = :success AND attribute_not_exists(usedByJobId)',
+      {
+        ':job': jobId,
+        ':success': 'success',
+      },
+    );
+  }
+
+  unuseAction(backup: Ids, jobId: string): TransactItem {
+    return this.update(backup, 'REMOVE usedByJobId', 'usedByJobId = :job', { ':job': jobId });
+  }
+
+  /** Deletes a backup that no job is writing or reading. */
+  deleteAction(backup: Ids): TransactItem {
+    return {
+      Delete: {
+        TableName: this.table,
+        Key: backupKey(backup.projectId, backup.backupId),
+        ConditionExpression:
+          'attribute_exists(pk) AND #status <> :backingUp AND attribute_not_exists(usedByJobId)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':backingUp': 'backing_up' },
+      },
+    };
+  }
 
   async get(projectId: string, backupId: string): Promise<BackupRecord | undefined> {
     try {
       const out = await this.ddb.send(
         new GetCommand({ TableName: this.table, Key: backupKey(projectId, backupId), ConsistentRead: true }),
       );
-      if (!out.Item) return undefined;
-      const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...backup } = out.Item;
-      return backup as BackupRecord;
+      return out.Item ? toBackup(out.Item) : undefined;
     } catch (e) {
       throw translateAwsError('DynamoDB', e);
     }
+  }
+
+  /** A project's or a graph's backups, newest first, with the total count. */
+  async list(scope: BackupScope, offset: number, limit: number) {
+    const key =
+      'graphId' in scope ? backupListKey.graph(scope.graphId) : backupListKey.project(scope.projectId);
+    const all = await this.queryAll(key.index, key.pk);
+    return { total: all.length, page: all.slice(offset, offset + limit) };
   }
 
   /**
-   * One transaction: the PENDING job, the `backing_up` backup and the graph's lock (status 903).
-   * Returns false when the graph was not free and running at that instant.
+   * Every record in one list partition, newest first. A project's backups are bounded by its quota
+   * (20 by default), so reading them whole is cheaper than paging twice for a count.
    */
-  async begin(job: JobRecord, backup: BackupRecord): Promise<boolean> {
+  private async queryAll(index: string, pk: string): Promise<BackupRecord[]> {
+    const backups: BackupRecord[] = [];
+    let start: Record<string, unknown> | undefined;
     try {
-      await this.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: graphKey(job.projectId, job.graphId),
-                UpdateExpression: 'SET #status = :backingUp, lockJobId = :job',
-                ConditionExpression:
-                  '#status = :running AND attribute_not_exists(lockJobId) AND generation = :gen',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':backingUp': GraphStatus.backingUp,
-                  ':running': GraphStatus.running,
-                  ':job': job.jobId,
-                  ':gen': backup.generation,
-                },
-              },
-            },
-            this.jobs.putAction(job),
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...backupKey(backup.projectId, backup.backupId),
-                  ...backupIndexKeys(backup.projectId, backup.graphId, backup.startAt, backup.backupId),
-                  ...backup,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-      return true;
+      do {
+        const out = await this.ddb.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: index,
+            KeyConditionExpression: `${index}pk = :pk`,
+            ExpressionAttributeValues: { ':pk': pk },
+            ScanIndexForward: false,
+            ExclusiveStartKey: start,
+          }),
+        );
+        backups.push(...(out.Items ?? []).map(toBackup));
+        start = out.LastEvaluatedKey;
+      } while (start);
     } catch (e) {
-      if (failedConditions(e)?.[0]) return false;
       throw translateAwsError('DynamoDB', e);
     }
+    return backups;
   }
 
-  /**
-   * The run's last write: job `success`, backup `success` with its figures, graph free again.
-   * Conditional on the run still owning the job; false when it does not (nothing is changed).
-   */
-  async complete(job: JobRecord, runId: string, outcome: BackupOutcome): Promise<boolean> {
-    const backupId = job.backupId as string;
-    try {
-      await this.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: jobKey(job.projectId, job.jobId),
-                UpdateExpression:
-                  'SET #status = :success, endAt = :end, progress = :full, expiresAt = :expires REMOVE leaseUntil',
-                ConditionExpression: '#status = :running AND runId = :run',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':success': 'success',
-                  ':running': 'running',
-                  ':run': runId,
-                  ':end': outcome.endAt,
-                  ':full': 100,
-                  ':expires': this.expiry(outcome.endAt),
-                },
-              },
-            },
-            {
-              Update: {
-                TableName: this.table,
-                Key: backupKey(job.projectId, backupId),
-                UpdateExpression:
-                  'SET #status = :success, endAt = :end, sizeBytes = :size, vertexNum = :v, edgeNum = :e',
-                ConditionExpression: '#status = :backingUp',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':success': 'success',
-                  ':backingUp': 'backing_up',
-                  ':end': outcome.endAt,
-                  ':size': outcome.sizeBytes,
-                  ':v': outcome.vertexNum,
-                  ':e': outcome.edgeNum,
-                },
-              },
-            },
-            this.releaseGraph(job),
-          ],
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (failedConditions(e)) return false;
-      throw translateAwsError('DynamoDB', e);
-    }
-  }
-
-  /**
-   * Fails a job that has not ended, its backup with it, and frees the graph. With `runId`, only if
-   * that run still owns the job. False when the job had already ended or changed hands.
-   */
-  async fail(job: JobRecord, reason: { code: string; message: string }, now: number, runId?: string) {
-    const backupId = job.backupId as string;
-    try {
-      await this.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: jobKey(job.projectId, job.jobId),
-                UpdateExpression:
-                  'SET #status = :failed, endAt = :end, errorCode = :code, failReason = :reason, expiresAt = :expires REMOVE leaseUntil',
-                ConditionExpression: runId
-                  ? '#status = :running AND runId = :run'
-                  : '#status IN (:pending, :running)',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':failed': 'failed',
-                  ':running': 'running',
-                  ...(runId ? { ':run': runId } : { ':pending': 'pending' }),
-                  ':end': now,
-                  ':code': reason.code,
-                  ':reason': reason.message,
-                  ':expires': this.expiry(now),
-                },
-              },
-            },
-            {
-              Update: {
-                TableName: this.table,
-                Key: backupKey(job.projectId, backupId),
-                UpdateExpression: 'SET #status = :failed, endAt = :end',
-                ConditionExpression: '#status = :backingUp',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':failed': 'failed', ':backingUp': 'backing_up', ':end': now },
-              },
-            },
-            this.releaseGraph(job),
-          ],
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (failedConditions(e)) return false;
-      throw translateAwsError('DynamoDB', e);
-    }
-  }
-
-  private releaseGraph(job: JobRecord) {
+  private update(
+    backup: Ids,
+    UpdateExpression: string,
+    ConditionExpression: string,
+    values: Record<string, unknown>,
+  ): TransactItem {
     return {
       Update: {
         TableName: this.table,
-        Key: graphKey(job.projectId, job.graphId),
-        UpdateExpression: 'SET #status = :running REMOVE lockJobId',
-        ConditionExpression: 'lockJobId = :job',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':running': GraphStatus.running, ':job': job.jobId },
+        Key: backupKey(backup.projectId, backup.backupId),
+        UpdateExpression,
+        ConditionExpression,
+        ...(/#status/.test(UpdateExpression + ConditionExpression) && {
+          ExpressionAttributeNames: { '#status': 'status' },
+        }),
+        ExpressionAttributeValues: values,
       },
     };
   }
+}
 
-  private expiry(endAt: number) {
-    return Math.floor(endAt / 1000) + this.retentionDays * 86_400;
-  }
+function toBackup(item: Record<string, unknown>): BackupRecord {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...backup } = item;
+  return backup as BackupRecord;
 }

@@ -1,8 +1,9 @@
 import type { Deps } from '../deps.js';
-import { DependencyUnavailable, GesError } from '../errors.js';
+import { GesError } from '../errors.js';
 import { backupRefusal } from '../graphs/rules.js';
-import type { JobRecord } from '../jobs/model.js';
+import { newJob, submitJob } from '../jobs/submit.js';
 import { compactUtc } from '../time.js';
+import { backupTask } from './backup-task.js';
 import { type BackupMethod, type BackupRecord, currentArch } from './model.js';
 
 export type StartBackupInput = {
@@ -17,9 +18,8 @@ export const backupName = (graphName: string, at: number, method: BackupMethod) 
   method === 'auto' ? `${graphName}_${compactUtc(at)}_auto` : `${graphName}-${compactUtc(at)}`;
 
 /**
- * Starts a backup: the job, the backup record and the graph's lock in one transaction, then the job's
- * message on the queue. If the message cannot be sent, the job is failed and the lock released before
- * the caller hears of it: there is never a PENDING job with no message behind it.
+ * Starts a backup: in one transaction the pending job, the `backing_up` backup, the graph's lock
+ * (status 903) and a unit of the project's backup quota; then the job's message on the queue.
  */
 export async function startBackup(deps: Deps, input: StartBackupInput) {
   const { projectId, graphId, method = 'manual', requestId } = input;
@@ -27,26 +27,18 @@ export async function startBackup(deps: Deps, input: StartBackupInput) {
   const refusal = backupRefusal(graph);
   if (refusal || !graph) throw refusal;
 
-  const now = deps.clock.now();
-  const jobId = deps.ids.jobId();
-  const backupId = deps.ids.uuid();
-  const job: JobRecord = {
+  const job = newJob(deps, {
     projectId,
-    jobId,
     jobName: 'BackupGraph',
     graphId,
     graphName: graph.name,
-    status: 'pending',
-    createdAt: now,
-    progress: 0,
-    deadlineAt: now + deps.config.jobDeadlineSeconds * 1000,
-    backupId,
+    backupId: deps.ids.uuid(),
     ...(requestId && { requestId }),
-  };
+  });
   const backup: BackupRecord = {
     projectId,
-    backupId,
-    name: backupName(graph.name, now, method),
+    backupId: job.backupId as string,
+    name: backupName(graph.name, job.createdAt, method),
     backupMethod: method,
     graphId,
     graphName: graph.name,
@@ -54,26 +46,28 @@ export async function startBackup(deps: Deps, input: StartBackupInput) {
     generation: graph.generation,
     shards: graph.shards,
     status: 'backing_up',
-    jobId,
-    startAt: now,
+    jobId: job.jobId,
+    startAt: job.createdAt,
     arch: currentArch(),
   };
-
-  if (!(await deps.backups.begin(job, backup))) {
-    // Another request took the graph between our read and our write: say what holds it now.
-    throw backupRefusal(await deps.graphs.get(projectId, graphId)) ?? new GesError('GES.7001');
-  }
-
-  try {
-    await deps.queue.send({ kind: 'backup', projectId, jobId }, requestId);
-  } catch (e) {
-    deps.log.error('job could not be queued; failing it', { jobId, error: e as Error });
-    await deps.backups.fail(
-      job,
-      { code: 'GES.7005', message: 'The job could not be queued.' },
-      deps.clock.now(),
-    );
-    throw new DependencyUnavailable('SQS', { cause: e });
-  }
-  return { jobId, backupId };
+  const whyNot = async () => {
+    // Another request took the graph, or the quota, between our read and our write: say which.
+    const now = backupRefusal(await deps.graphs.get(projectId, graphId));
+    if (now) return now;
+    const { backupCount } = await deps.projects.counts(projectId);
+    return new GesError(backupCount >= deps.config.backupQuota ? 'GES.7019' : 'GES.7001');
+  };
+  await submitJob(
+    deps,
+    job,
+    backupTask,
+    [
+      deps.graphs.transitionAction(graph, '903', job.jobId),
+      deps.backups.putAction(backup),
+      deps.projects.reserveAction(projectId, 'backupCount', deps.config.backupQuota),
+    ],
+    whyNot,
+    requestId,
+  );
+  return { jobId: job.jobId, backupId: backup.backupId };
 }

@@ -1,9 +1,9 @@
-import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { failedConditions } from '../dynamo.js';
+import { failedConditions, type TransactItem } from '../dynamo.js';
 import { GesError, translateAwsError } from '../errors.js';
 import { graphKey, graphNameKey, graphPrefix } from '../keys.js';
-import type { GraphRecord } from './model.js';
+import type { GraphRecord, GraphStatusCode } from './model.js';
 
 /** Graph records in the control table. */
 export class GraphRepo {
@@ -16,7 +16,7 @@ export class GraphRepo {
    * Writes the graph and claims its name in one transaction (names are unique per project), with
    * any other records that must appear with it (its CreateGraph job).
    */
-  async create(graph: GraphRecord, alongside: NonNullable<TransactWriteCommandInput['TransactItems']> = []) {
+  async create(graph: GraphRecord, alongside: TransactItem[] = []) {
     try {
       await this.ddb.send(
         new TransactWriteCommand({
@@ -40,11 +40,79 @@ export class GraphRepo {
         }),
       );
     } catch (e) {
-      if (failedConditions(e)?.[0]) {
+      const failed = failedConditions(e);
+      if (failed?.[0]) {
         throw new GesError('GES.0001', `Incorrect parameter. A graph named ${graph.name} already exists.`);
       }
+      if (failed)
+        throw new GesError('GES.0001', 'Incorrect parameter. The number of graphs reaches the upper limit.');
       throw translateAwsError('DynamoDB', e);
     }
+  }
+
+  /**
+   * Moves a free graph from one status to another, optionally taking its lock for a job. Conditional
+   * on the status, the generation and the lock as read, so of two racing requests one wins.
+   */
+  transitionAction(graph: GraphRecord, to: GraphStatusCode, lockFor?: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: graphKey(graph.projectId, graph.graphId),
+        UpdateExpression: lockFor ? 'SET #status = :to, lockJobId = :job' : 'SET #status = :to',
+        ConditionExpression: '#status = :from AND attribute_not_exists(lockJobId) AND generation = :gen',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':to': to,
+          ':from': graph.status,
+          ':gen': graph.generation,
+          ...(lockFor && { ':job': lockFor }),
+        },
+      },
+    };
+  }
+
+  /** Frees a graph that `jobId` holds, into status `to`, switching its data generation if given. */
+  releaseAction(
+    graph: Pick<GraphRecord, 'projectId' | 'graphId'>,
+    jobId: string,
+    to: GraphStatusCode,
+    generation?: number,
+  ): TransactItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: graphKey(graph.projectId, graph.graphId),
+        UpdateExpression:
+          generation === undefined
+            ? 'SET #status = :to REMOVE lockJobId'
+            : 'SET #status = :to, generation = :gen REMOVE lockJobId',
+        ConditionExpression: 'lockJobId = :job',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':to': to,
+          ':job': jobId,
+          ...(generation !== undefined && { ':gen': generation }),
+        },
+      },
+    };
+  }
+
+  /** Frees a graph's name for reuse (when the graph is deleted). */
+  releaseNameAction(graph: GraphRecord): TransactItem {
+    return {
+      Delete: {
+        TableName: this.table,
+        Key: graphNameKey(graph.projectId, graph.name),
+        ConditionExpression: 'graphId = :id',
+        ExpressionAttributeValues: { ':id': graph.graphId },
+      },
+    };
+  }
+
+  /** Removes a deleted graph's record for good. */
+  removeAction(graph: Pick<GraphRecord, 'projectId' | 'graphId'>): TransactItem {
+    return { Delete: { TableName: this.table, Key: graphKey(graph.projectId, graph.graphId) } };
   }
 
   async get(projectId: string, graphId: string): Promise<GraphRecord | undefined> {

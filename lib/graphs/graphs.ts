@@ -30,7 +30,10 @@ export async function createGraph(deps: Deps, input: { projectId: string; name: 
     deadlineAt: now,
     expiresAt: Math.floor(now / 1000) + deps.config.jobRetentionDays * 86_400,
   };
-  await deps.graphs.create(graph, [deps.jobs.putAction(job)]);
+  await deps.graphs.create(graph, [
+    deps.jobs.putAction(job),
+    deps.projects.reserveAction(input.projectId, 'graphCount', deps.config.graphQuota),
+  ]);
   return { id: graph.graphId, jobId: job.jobId };
 }
 

@@ -2,12 +2,8 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { translateAwsError } from '../errors.js';
 
-/** What the API puts on the queue for the worker: ids only, the records hold the rest. */
-export const jobMessageSchema = z.strictObject({
-  kind: z.literal('backup'),
-  projectId: z.string(),
-  jobId: z.string(),
-});
+/** What the API puts on the queue for the worker: ids only, the job record says the rest. */
+export const jobMessageSchema = z.strictObject({ projectId: z.string().min(1), jobId: z.string().min(1) });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
 export type JobQueue = { send(message: JobMessage, requestId?: string): Promise<void> };

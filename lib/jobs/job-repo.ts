@@ -1,19 +1,28 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../dynamo.js';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, type TransactItem } from '../dynamo.js';
 import { translateAwsError } from '../errors.js';
-import { jobIndexKeys, jobKey } from '../keys.js';
+import { jobIndexKeys, jobKey, jobListKey } from '../keys.js';
 import type { JobDetail, JobRecord } from './model.js';
 
-/** Job records in the control table. State changes that span records live with their use case. */
+/** How a job ends: success, or failure with a GES code and a reason fit for the client. */
+export type JobEnd = { status: 'success' } | { status: 'failed'; code: string; message: string };
+
+/** Job records in the control table. Changes that span records are composed by the use cases. */
 export class JobRepo {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly retentionDays: number,
   ) {}
 
-  /** The transaction item that creates a job; fails if the id exists. */
-  putAction(job: JobRecord) {
+  /** Creates a job; fails if the id exists. */
+  putAction(job: JobRecord): TransactItem {
     return {
       Put: {
         TableName: this.table,
@@ -27,6 +36,40 @@ export class JobRepo {
     };
   }
 
+  /**
+   * Ends a job that has not ended. With `runId`, only while that worker run owns it (the fence that
+   * keeps a late or duplicate run from ending a job twice). Ended jobs expire by TTL later.
+   */
+  endAction(
+    job: Pick<JobRecord, 'projectId' | 'jobId'>,
+    end: JobEnd,
+    at: number,
+    runId?: string,
+  ): TransactItem {
+    const failed = end.status === 'failed';
+    return {
+      Update: {
+        TableName: this.table,
+        Key: jobKey(job.projectId, job.jobId),
+        UpdateExpression: failed
+          ? 'SET #status = :status, endAt = :at, expiresAt = :expires, errorCode = :code, failReason = :reason REMOVE leaseUntil'
+          : 'SET #status = :status, endAt = :at, expiresAt = :expires, progress = :full REMOVE leaseUntil',
+        ConditionExpression: runId
+          ? '#status = :running AND runId = :run'
+          : '#status IN (:pending, :running)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': end.status,
+          ':at': at,
+          ':expires': Math.floor(at / 1000) + this.retentionDays * 86_400,
+          ':running': 'running',
+          ...(runId ? { ':run': runId } : { ':pending': 'pending' }),
+          ...(failed ? { ':code': end.code, ':reason': end.message } : { ':full': 100 }),
+        },
+      },
+    };
+  }
+
   async get(projectId: string, jobId: string): Promise<JobRecord | undefined> {
     try {
       const out = await this.ddb.send(
@@ -36,6 +79,38 @@ export class JobRepo {
     } catch (e) {
       throw translateAwsError('DynamoDB', e);
     }
+  }
+
+  /**
+   * A project's jobs, newest first, created within [from, to] (epoch ms). Pages through the index
+   * and yields job by job, so a caller can stop as soon as its page is full.
+   */
+  async *listNewestFirst(
+    projectId: string,
+    from = 0,
+    to = Number.MAX_SAFE_INTEGER,
+  ): AsyncGenerator<JobRecord> {
+    const range = jobListKey(projectId, from, to);
+    let start: Record<string, unknown> | undefined;
+    do {
+      let out: QueryCommandOutput;
+      try {
+        out = await this.ddb.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': range.pk, ':from': range.from, ':to': range.to },
+            ScanIndexForward: false,
+            ExclusiveStartKey: start,
+          }),
+        );
+      } catch (e) {
+        throw translateAwsError('DynamoDB', e);
+      }
+      for (const item of out.Items ?? []) yield toJob(item);
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 
   /**
@@ -72,47 +147,42 @@ export class JobRepo {
 
   /** Records progress; false when the run no longer owns the job (another run took it over). */
   async progress(projectId: string, jobId: string, runId: string, progress: number, detail: JobDetail) {
+    return this.updateOwned(projectId, jobId, runId, 'SET progress = :progress, detail = :detail', {
+      ':progress': progress,
+      ':detail': detail,
+    });
+  }
+
+  /**
+   * Gives the job back after a retryable fault, so the next delivery can take it at once instead of
+   * waiting for the lease to run out.
+   */
+  async releaseLease(projectId: string, jobId: string, runId: string): Promise<void> {
+    await this.updateOwned(projectId, jobId, runId, 'SET leaseUntil = :zero', { ':zero': 0 });
+  }
+
+  private async updateOwned(
+    projectId: string,
+    jobId: string,
+    runId: string,
+    UpdateExpression: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: jobKey(projectId, jobId),
-          UpdateExpression: 'SET progress = :progress, detail = :detail',
+          UpdateExpression,
           ConditionExpression: '#status = :running AND runId = :run',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':progress': progress,
-            ':detail': detail,
-            ':running': 'running',
-            ':run': runId,
-          },
+          ExpressionAttributeValues: { ...values, ':running': 'running', ':run': runId },
         }),
       );
       return true;
     } catch (e) {
       if (isConditionFailure(e)) return false;
       throw translateAwsError('DynamoDB', e);
-    }
-  }
-
-  /**
-   * Gives the job back after a retryable fault, so the next delivery can take it at once instead of
-   * waiting for the lease to run out. Best effort: if it fails, the lease simply expires.
-   */
-  async releaseLease(projectId: string, jobId: string, runId: string): Promise<void> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: jobKey(projectId, jobId),
-          UpdateExpression: 'SET leaseUntil = :zero',
-          ConditionExpression: '#status = :running AND runId = :run',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':zero': 0, ':running': 'running', ':run': runId },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw translateAwsError('DynamoDB', e);
     }
   }
 }

@@ -2,10 +2,10 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../lib/backups/blob-store.js';
 import { startBackup } from '../../lib/backups/start-backup.js';
-import { backupWorker } from '../../lib/backups/worker.js';
 import type { Deps } from '../../lib/deps.js';
 import { DependencyUnavailable } from '../../lib/errors.js';
 import type { JobRecord } from '../../lib/jobs/model.js';
+import { jobWorker } from '../../lib/worker.js';
 import { type Poller, startSqsPoller } from '../../local/sqs-poller.js';
 import { PROJECT, readBackup, seedGraph, socialGraph } from './fixtures.js';
 import { type IsolatedStack, isolatedStack, peekMessages } from './support.js';
@@ -31,7 +31,7 @@ function runWorker(workerDeps: Deps) {
     queueUrl: stack.resources.jobQueue.url,
     queueArn: stack.resources.jobQueue.arn,
     region: 'us-east-1',
-    handler: backupWorker(workerDeps),
+    handler: jobWorker(workerDeps),
     functionName: 'backupWorker',
     timeoutSeconds: 30,
     batchSize: 5,

@@ -40,7 +40,7 @@ describe('starting a backup', () => {
     expect(await deps.graphs.get(PROJECT, graphId)).toMatchObject({ status: '903', lockJobId: jobId });
     const messages = await peekMessages(stack.sqs, stack.resources.jobQueue.url);
     const mine = messages.find((m) => JSON.parse(m.Body ?? '{}').jobId === jobId);
-    expect(JSON.parse(mine?.Body ?? '{}')).toEqual({ kind: 'backup', projectId: PROJECT, jobId });
+    expect(JSON.parse(mine?.Body ?? '{}')).toEqual({ projectId: PROJECT, jobId });
     expect(mine?.MessageAttributes?.requestId?.StringValue).toBe('req-1');
   });
 

@@ -2,22 +2,26 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Deps } from '../deps.js';
-import { jobMessageSchema } from '../jobs/job-queue.js';
-import { runBackup } from './run-backup.js';
+import { backupTask } from './backups/backup-task.js';
+import type { Deps } from './deps.js';
+import { jobMessageSchema } from './jobs/job-queue.js';
+import { type JobTasks, runJob } from './jobs/run-job.js';
+
+/** Every kind of job the worker runs. */
+export const jobTasks: JobTasks = { BackupGraph: backupTask };
 
 /**
  * The SQS worker with partial batch responses: one record that fails is retried alone. A malformed
  * message throws, so SQS redrives it to the DLQ after maxReceiveCount; retryable faults throw too
- * (see runBackup); business failures end the job and return normally.
+ * (see runJob); business failures end the job and return normally.
  */
-export function backupWorker(deps: Deps) {
+export function jobWorker(deps: Deps, tasks: JobTasks = jobTasks) {
   const processor = new BatchProcessor(EventType.SQS);
   const processRecord = async (record: SQSRecord) => {
     const message = jobMessageSchema.parse(JSON.parse(record.body));
     const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
     const requestId = record.messageAttributes.requestId?.stringValue;
-    const outcome = await runBackup(deps, message, { attempt, requestId });
+    const outcome = await runJob(deps, tasks, message, { attempt, requestId });
     deps.log.info('delivery done', { jobId: message.jobId, requestId, outcome, attempt });
   };
   return middy<SQSEvent, SQSBatchResponse>()

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../lib/backups/blob-store.js';
 import { ContentDigest } from '../../lib/backups/format.js';
-import { runBackup } from '../../lib/backups/run-backup.js';
 import { startBackup } from '../../lib/backups/start-backup.js';
 import type { Deps } from '../../lib/deps.js';
 import { DependencyUnavailable } from '../../lib/errors.js';
 import type { Vertex } from '../../lib/graphs/model.js';
+import { runJob } from '../../lib/jobs/run-job.js';
+import { jobTasks } from '../../lib/worker.js';
 import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
 import { isolatedStack } from './support.js';
 
@@ -23,7 +24,7 @@ async function startedBackup(content = socialGraph(40)) {
     jobId,
     backupId,
     content,
-    message: { kind: 'backup' as const, projectId: PROJECT, jobId },
+    message: { projectId: PROJECT, jobId },
   };
 }
 
@@ -56,7 +57,7 @@ describe('a backup run', () => {
   it('writes every vertex and edge, checksummed, and ends the job with the graph free', async () => {
     const { graphId, jobId, backupId, content, message } = await startedBackup();
 
-    expect(await runBackup(deps, message, { attempt: 1 })).toBe('succeeded');
+    expect(await runJob(deps, jobTasks, message, { attempt: 1 })).toBe('succeeded');
 
     const stored = await readBackup(deps, { projectId: PROJECT, graphId, backupId });
     expect(stored).toBeDefined();
@@ -88,7 +89,7 @@ describe('a backup run', () => {
   it('backs up a graph with no data as a valid, empty backup', async () => {
     const { graphId, backupId, message } = await startedBackup({ vertices: [], edges: [] });
 
-    expect(await runBackup(deps, message, { attempt: 1 })).toBe('succeeded');
+    expect(await runJob(deps, jobTasks, message, { attempt: 1 })).toBe('succeeded');
 
     const stored = await readBackup(deps, { projectId: PROJECT, graphId, backupId });
     expect(stored?.records).toEqual([]);
@@ -104,7 +105,7 @@ describe('a backup run', () => {
     const edges = [{ source: 'Zoë#1', target: '100%', label: 'знает', properties: { note: ['ça va'] } }];
     const { graphId, backupId, message } = await startedBackup({ vertices, edges });
 
-    await runBackup(deps, message, { attempt: 1 });
+    await runJob(deps, jobTasks, message, { attempt: 1 });
 
     const stored = await readBackup(deps, { projectId: PROJECT, graphId, backupId });
     expect(sortRecords(stored?.records ?? [])).toEqual(sortRecords([...vertices, ...edges]));
@@ -112,11 +113,11 @@ describe('a backup run', () => {
 
   it('changes nothing on a second delivery after the job ended', async () => {
     const { graphId, jobId, backupId, message } = await startedBackup();
-    await runBackup(deps, message, { attempt: 1 });
+    await runJob(deps, jobTasks, message, { attempt: 1 });
     const before = await readBackup(deps, { projectId: PROJECT, graphId, backupId });
     const jobBefore = await deps.jobs.get(PROJECT, jobId);
 
-    expect(await runBackup(deps, message, { attempt: 2 })).toBe('already-ended');
+    expect(await runJob(deps, jobTasks, message, { attempt: 2 })).toBe('already-ended');
 
     expect(await readBackup(deps, { projectId: PROJECT, graphId, backupId })).toEqual(before);
     expect(await deps.jobs.get(PROJECT, jobId)).toEqual(jobBefore);
@@ -126,8 +127,8 @@ describe('a backup run', () => {
     const { graphId, jobId, backupId, message } = await startedBackup();
 
     const [a, b] = await Promise.allSettled([
-      runBackup(deps, message, { attempt: 1 }),
-      runBackup(deps, message, { attempt: 1 }),
+      runJob(deps, jobTasks, message, { attempt: 1 }),
+      runJob(deps, jobTasks, message, { attempt: 1 }),
     ]);
 
     const outcomes = [a, b].map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).name));
@@ -140,11 +141,11 @@ describe('a backup run', () => {
   it('retries a retryable fault on a later delivery, which finishes the job', async () => {
     const { graphId, jobId, backupId, message } = await startedBackup();
 
-    const first = runBackup({ ...deps, blobs: breakingBlobs(1, transient) }, message, { attempt: 1 });
+    const first = runJob({ ...deps, blobs: breakingBlobs(1, transient) }, jobTasks, message, { attempt: 1 });
     await expect(first).rejects.toBeInstanceOf(DependencyUnavailable);
     expect((await deps.jobs.get(PROJECT, jobId))?.status).toBe('running');
 
-    expect(await runBackup(deps, message, { attempt: 2 })).toBe('succeeded');
+    expect(await runJob(deps, jobTasks, message, { attempt: 2 })).toBe('succeeded');
     expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({ status: 'success', attempts: 2 });
     expect(await readBackup(deps, { projectId: PROJECT, graphId, backupId })).toBeDefined();
   });
@@ -153,7 +154,7 @@ describe('a backup run', () => {
     const { graphId, jobId, backupId, message } = await startedBackup();
     const last = deps.config.maxReceiveCount;
 
-    const outcome = await runBackup({ ...deps, blobs: breakingBlobs(0, transient) }, message, {
+    const outcome = await runJob({ ...deps, blobs: breakingBlobs(0, transient) }, jobTasks, message, {
       attempt: last,
     });
 
@@ -171,7 +172,7 @@ describe('a backup run', () => {
     const { graphId, jobId, backupId, message } = await startedBackup();
     const broken = breakingBlobs(3, () => new Error('disk on fire'));
 
-    expect(await runBackup({ ...deps, blobs: broken }, message, { attempt: 1 })).toBe('failed');
+    expect(await runJob({ ...deps, blobs: broken }, jobTasks, message, { attempt: 1 })).toBe('failed');
 
     expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({
       status: 'failed',
@@ -190,7 +191,7 @@ describe('a backup run', () => {
     const { jobId, message } = await startedBackup();
     const later = { now: () => Date.now() + (deps.config.jobDeadlineSeconds + 1) * 1000 };
 
-    expect(await runBackup({ ...deps, clock: later }, message, { attempt: 1 })).toBe('failed');
+    expect(await runJob({ ...deps, clock: later }, jobTasks, message, { attempt: 1 })).toBe('failed');
 
     expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({
       status: 'failed',
