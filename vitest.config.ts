@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The service logs JSON to stdout; in tests only the failures' own output should speak.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {

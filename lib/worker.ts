@@ -4,11 +4,17 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { backupTask } from './backups/backup-task.js';
 import type { Deps } from './deps.js';
+import { deleteGraphTask } from './graphs/delete-graph-task.js';
 import { jobMessageSchema } from './jobs/job-queue.js';
 import { type JobTasks, runJob } from './jobs/run-job.js';
+import { restoreTask } from './restore/restore-task.js';
 
 /** Every kind of job the worker runs. */
-export const jobTasks: JobTasks = { BackupGraph: backupTask };
+export const jobTasks: JobTasks = {
+  BackupGraph: backupTask,
+  StartGraph: restoreTask,
+  DeleteGraph: deleteGraphTask,
+};
 
 /**
  * The SQS worker with partial batch responses: one record that fails is retried alone. A malformed

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { TransactItem } from '../dynamo.js';
+import { type TransactItem, transact } from '../dynamo.js';
 import { translateAwsError } from '../errors.js';
 import { backupIndexKeys, backupKey, backupListKey } from '../keys.js';
 import type { BackupRecord } from './model.js';
@@ -61,28 +61,35 @@ export class BackupRepo {
     return this.update(
       backup,
       'SET usedByJobId = :job',
-      '#status = :success AND attribute_not_exists(usedByJobId)',
-      {
-        ':job': jobId,
-        ':success': 'success',
-      },
+      '#status = :success AND attribute_not_exists(usedByJobId) AND attribute_not_exists(deleting)',
+      { ':job': jobId, ':success': 'success' },
     );
+  }
+
+  /** The first step of a delete: from here on no job may use the backup. */
+  async markDeleting(backup: Ids): Promise<boolean> {
+    return transact(this.ddb, [
+      this.update(
+        backup,
+        'SET deleting = :yes',
+        'attribute_exists(pk) AND #status <> :backingUp AND attribute_not_exists(usedByJobId)',
+        { ':yes': true, ':backingUp': 'backing_up' },
+      ),
+    ]);
   }
 
   unuseAction(backup: Ids, jobId: string): TransactItem {
     return this.update(backup, 'REMOVE usedByJobId', 'usedByJobId = :job', { ':job': jobId });
   }
 
-  /** Deletes a backup that no job is writing or reading. */
+  /** The last step of a delete, once its files are gone. */
   deleteAction(backup: Ids): TransactItem {
     return {
       Delete: {
         TableName: this.table,
         Key: backupKey(backup.projectId, backup.backupId),
-        ConditionExpression:
-          'attribute_exists(pk) AND #status <> :backingUp AND attribute_not_exists(usedByJobId)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':backingUp': 'backing_up' },
+        ConditionExpression: 'deleting = :yes',
+        ExpressionAttributeValues: { ':yes': true },
       },
     };
   }
@@ -102,7 +109,7 @@ export class BackupRepo {
   async list(scope: BackupScope, offset: number, limit: number) {
     const key =
       'graphId' in scope ? backupListKey.graph(scope.graphId) : backupListKey.project(scope.projectId);
-    const all = await this.queryAll(key.index, key.pk);
+    const all = (await this.queryAll(key.index, key.pk)).filter((b) => !b.deleting);
     return { total: all.length, page: all.slice(offset, offset + limit) };
   }
 

@@ -15,6 +15,8 @@ export type BlobStore = {
   upload(key: string, body: Readable, contentType: string): Promise<void>;
   put(key: string, body: string, contentType: string): Promise<void>;
   get(key: string): Promise<Buffer | undefined>;
+  /** The object as a stream, for bodies too large to hold; undefined when there is none. */
+  stream(key: string): Promise<Readable | undefined>;
   list(prefix: string): Promise<{ key: string; size: number }[]>;
   deletePrefix(prefix: string): Promise<number>;
 };
@@ -51,6 +53,16 @@ export class S3BlobStore implements BlobStore {
       return Buffer.from(
         await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
       );
+    } catch (e) {
+      if (e instanceof Error && (e.name === 'NoSuchKey' || e.name === 'NotFound')) return undefined;
+      throw translateAwsError('S3', e);
+    }
+  }
+
+  async stream(key: string): Promise<Readable | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return out.Body as Readable;
     } catch (e) {
       if (e instanceof Error && (e.name === 'NoSuchKey' || e.name === 'NotFound')) return undefined;
       throw translateAwsError('S3', e);

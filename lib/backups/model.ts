@@ -22,6 +22,10 @@ export type BackupRecord = {
   edgeNum?: number;
   /** `x86_64` or `aarch64`: the machine that wrote it */
   arch: string;
+  /** The job (restore, export) reading it now: it cannot be deleted meanwhile. */
+  usedByJobId?: string;
+  /** Set when a delete began: the backup is gone for every reader, and a retried delete finishes it. */
+  deleting?: boolean;
 };
 
 /** GES's spelling of the machine architecture. */

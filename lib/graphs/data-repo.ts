@@ -1,8 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../concurrency.js';
 import { failedConditions } from '../dynamo.js';
-import { translateAwsError } from '../errors.js';
+import { DependencyUnavailable, translateAwsError } from '../errors.js';
 import { graphKey } from '../keys.js';
 import { type DataItem, shardKey } from './data-keys.js';
 import { type GraphRecord, GraphStatus } from './model.js';
@@ -15,6 +22,9 @@ export class GraphNotWritable extends Error {
 /** A transaction holds at most 100 actions: 99 puts and the check that the graph still takes writes. */
 const WRITE_CHUNK = 99;
 const WRITE_CONCURRENCY = 4;
+const LOAD_CONCURRENCY = 8;
+const MAX_BATCH_RETRIES = 8;
+type BatchWriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string] | undefined;
 
 export type ShardCounts = { vertices: number; edges: number };
 export type LabelCounts = { vertex: Record<string, number>; edge: Record<string, number> };
@@ -61,6 +71,59 @@ export class GraphDataRepo {
         throw translateAwsError('DynamoDB', e);
       }
     });
+  }
+
+  /**
+   * Writes items outside any graph's lock: for a generation no reader sees yet (a restore). Batches of
+   * 25 at a bounded concurrency; what DynamoDB leaves unprocessed is retried with backoff.
+   */
+  async load(items: DataItem[]): Promise<void> {
+    const batches: DataItem[][] = [];
+    for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+    await mapLimit(batches, LOAD_CONCURRENCY, (batch) =>
+      this.batchWrite(batch.map((Item) => ({ PutRequest: { Item } }))),
+    );
+  }
+
+  /** Deletes a whole generation of a graph, shard by shard. */
+  async dropGeneration(graphId: string, generation: number, shards: number): Promise<void> {
+    const all = Array.from({ length: shards }, (_, shard) => shard);
+    await mapLimit(all, 4, async (shard) => {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await this.query({
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard) },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: start,
+        });
+        const keys = (out.Items ?? []) as { pk: string; sk: string }[];
+        const batches: { pk: string; sk: string }[][] = [];
+        for (let i = 0; i < keys.length; i += 25) batches.push(keys.slice(i, i + 25));
+        await mapLimit(batches, LOAD_CONCURRENCY, (batch) =>
+          this.batchWrite(batch.map((Key) => ({ DeleteRequest: { Key } }))),
+        );
+        start = out.LastEvaluatedKey;
+      } while (start);
+    });
+  }
+
+  private async batchWrite(requests: NonNullable<BatchWriteRequests>): Promise<void> {
+    let pending: BatchWriteRequests = requests;
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt > 0) {
+        if (attempt > MAX_BATCH_RETRIES) throw new DependencyUnavailable('DynamoDB');
+        await sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random()));
+      }
+      try {
+        const out: BatchWriteCommandOutput = await this.ddb.send(
+          new BatchWriteCommand({ RequestItems: { [this.dataTable]: pending } }),
+        );
+        pending = out.UnprocessedItems?.[this.dataTable];
+      } catch (e) {
+        throw translateAwsError('DynamoDB', e);
+      }
+    }
   }
 
   /** Counts one shard's vertices and edges without reading them out (`Select: COUNT`). */

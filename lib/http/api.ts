@@ -2,10 +2,18 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { logger } from '../logger.js';
-import { apiVersionOf, errorResponse, json, RouteNotFound } from './responses.js';
+import { type ApiVersion, apiVersionOf, errorResponse, json, RouteNotFound } from './responses.js';
+import { onTheWire } from './wire.js';
 
-/** A route answers 200 with the object it returns, or throws. */
-export type Route = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+/**
+ * A route answers 200 with the object it returns (in v1 spelling: the v2 tree gets it in snake_case),
+ * or throws.
+ */
+export type Route = (
+  event: APIGatewayProxyEventV2,
+  version: ApiVersion,
+  context: Context,
+) => Promise<unknown>;
 
 /**
  * An HTTP API Lambda serving a few routes, keyed by API Gateway's `routeKey`
@@ -30,6 +38,12 @@ export function httpApi(routes: Record<string, Route>) {
     .handler(async (event, context) => {
       const route = routes[event.routeKey];
       if (!route) throw new RouteNotFound();
-      return json(200, await route(event, context));
+      const version = apiVersionOf(event.rawPath);
+      return json(200, onTheWire(await route(event, version, context), version));
     });
+}
+
+/** The same route on both trees: `/v1.0{path}` and `/v2{path}` (v2 may name its own path). */
+export function bothTrees(method: string, path: string, route: Route, v2Path = path): Record<string, Route> {
+  return { [`${method} /v1.0${path}`]: route, [`${method} /v2${v2Path}`]: route };
 }

@@ -16,3 +16,43 @@ const integer = (min: number, max: number, fallback: number) =>
     .default(fallback);
 
 export const pageQuery = z.object({ offset: integer(0, 1_000_000_000, 0), limit: integer(1, 100, 10) });
+
+export const backupPath = graphPath.extend({ backupId: uuidSchema });
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** DELETE graph: `keepBackup` (v1) or `keep_backup` (v2), default false. */
+export const deleteGraphQuery = z
+  .object({ keepBackup: flag.optional(), keep_backup: flag.optional() })
+  .transform((q) => ({ keepBackup: q.keepBackup ?? q.keep_backup ?? false }));
+
+/** `yyyy-MM-dd`, a UTC day; the start or the end of it in epoch ms. */
+const day = (edge: 'start' | 'end') =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .transform((s) => Date.parse(`${s}T00:00:00Z`) + (edge === 'end' ? 86_400_000 - 1 : 0))
+    .refine((ms) => Number.isFinite(ms), 'not a date');
+
+/** The job list's filters; v1 spells the dates startTime/endTime, v2 start_time/end_time. */
+export const jobListQuery = pageQuery
+  .extend({
+    status: z.enum(['running', 'waiting', 'success', 'failed']).optional(),
+    graph_name: z.string().min(1).max(64).optional(),
+    startTime: day('start').optional(),
+    endTime: day('end').optional(),
+    start_time: day('start').optional(),
+    end_time: day('end').optional(),
+  })
+  .transform((q) => ({
+    offset: q.offset,
+    limit: q.limit,
+    ...(q.status && { status: q.status === 'waiting' ? ('pending' as const) : q.status }),
+    ...(q.graph_name && { graphName: q.graph_name }),
+    from: q.startTime ?? q.start_time,
+    to: q.endTime ?? q.end_time,
+  }));
+
+/** `action_id` of the v1 graph action route. */
+export const graphActionQuery = z.object({ action_id: z.string() });
+/** The body of start: the backup to start from, snake_case even in v1. */
+export const startBody = z.object({ graph_backup_id: uuidSchema.optional() });

@@ -46,3 +46,11 @@ export function jsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, sch
   if (!parsed.success) throw invalidBody(describe(parsed.error));
   return parsed.data;
 }
+
+/** A body that may be left out (start without a backup): absent or empty is undefined. */
+export function optionalJsonBody<S extends z.ZodType>(
+  event: APIGatewayProxyEventV2,
+  schema: S,
+): z.infer<S> | undefined {
+  return event.body ? jsonBody(event, schema) : undefined;
+}

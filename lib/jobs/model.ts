@@ -28,7 +28,10 @@ export type JobRecord = {
   detail?: JobDetail;
   /** Past this instant the job is failed by whoever sees it next (worker or sweeper). */
   deadlineAt: number;
+  /** The backup a BackupGraph job writes, or a StartGraph job restores. */
   backupId?: string;
+  /** DeleteGraph: keep the newest automatic and manual backups. */
+  keepBackup?: boolean;
   /** The worker run that owns the job: every write of a run is conditional on it (a fencing token). */
   runId?: string;
   /** Until then no other delivery may take the job over from `runId`. */

@@ -1,8 +1,9 @@
+import type { ApiVersion } from '../http/responses.js';
 import { utcTime } from '../time.js';
 import type { JobRecord } from './model.js';
 
-/** The flat Job object of the v1 job center (spec: "Jobs"). */
-export function jobViewV1(job: JobRecord) {
+/** The flat Job object of the job center; v2 has no errorCode/errorMessage (and is snake-cased later). */
+export function jobView(job: JobRecord, version: ApiVersion = 'v1') {
   return {
     jobId: job.jobId,
     status: job.status,
@@ -13,10 +14,8 @@ export function jobViewV1(job: JobRecord) {
     ...(job.endAt !== undefined && { endTime: utcTime(job.endAt) }),
     jobProgress: job.progress,
     ...(job.detail && { jobDetail: job.detail }),
-    ...(job.status === 'failed' && {
-      failReason: job.failReason,
-      errorCode: job.errorCode,
-      errorMessage: job.failReason,
-    }),
+    ...(job.status === 'failed' && { failReason: job.failReason }),
+    ...(job.status === 'failed' &&
+      version === 'v1' && { errorCode: job.errorCode, errorMessage: job.failReason }),
   };
 }

@@ -1,0 +1,104 @@
+import { ContentDigest, recordLine } from '../backups/format.js';
+import { readManifest } from '../backups/manifest.js';
+import { backupPrefix } from '../backups/model.js';
+import { mapLimit } from '../concurrency.js';
+import type { Deps } from '../deps.js';
+import { transact } from '../dynamo.js';
+import { GesError } from '../errors.js';
+import { existing } from '../graphs/graphs.js';
+import { type GraphRecord, GraphStatus } from '../graphs/model.js';
+import type { JobDetail, JobRecord } from '../jobs/model.js';
+import type { JobTask } from '../jobs/run-job.js';
+import { loadPart } from './load-part.js';
+
+const backupIds = (job: JobRecord) => ({ projectId: job.projectId, backupId: job.backupId as string });
+/** The generation a restore loads into: the next one, which no reader sees until the flip. */
+const targetOf = (graph: GraphRecord) => graph.generation + 1;
+
+/**
+ * A StartGraph job with a backup: all or nothing. The backup is loaded into a new generation, every
+ * part checked against its SHA-256 and the whole against the manifest's content digest; only then
+ * does one conditional update switch the graph to it. Until that instant the graph is exactly as it
+ * was, and a failure leaves it so, stopped.
+ */
+export const restoreTask: JobTask = {
+  failure: { code: 'GES.7040', what: 'Failed to restore the graph from the backup' },
+
+  async run(deps, job, context) {
+    const graph = existing(await deps.graphs.get(job.projectId, job.graphId));
+    const backup = await deps.backups.get(job.projectId, job.backupId as string);
+    if (!backup) throw new GesError('GES.7024');
+    const folder = backupPrefix(backup);
+    const manifest = await readManifest(deps.blobs, folder);
+    const target = { graphId: graph.graphId, generation: targetOf(graph), shards: graph.shards };
+
+    await deps.data.dropGeneration(target.graphId, target.generation, target.shards); // an earlier attempt's
+    const detail: JobDetail = {
+      vertices: { done: 0, expected: manifest.counts.vertices },
+      edges: { done: 0, expected: manifest.counts.edges },
+      shards: { done: 0, expected: manifest.files.length },
+    };
+    let reporting = Promise.resolve();
+    await mapLimit(manifest.files, deps.config.snapshotConcurrency, async (part) => {
+      const loaded = await loadPart(deps.blobs, deps.data, folder, part, target);
+      detail.vertices.done += loaded.vertices;
+      detail.edges.done += loaded.edges;
+      detail.shards.done += 1;
+      const now = structuredClone(detail);
+      reporting = reporting.then(() =>
+        context.report(Math.floor((90 * now.shards.done) / now.shards.expected), now),
+      );
+      await reporting;
+    });
+
+    // Read back what was written: the same content, by digest and counts, or no switch.
+    const digest = new ContentDigest();
+    let vertices = 0;
+    let edges = 0;
+    for (let shard = 0; shard < target.shards; shard++) {
+      for await (const page of deps.data.readShard(target.graphId, target.generation, shard)) {
+        for (const item of page) {
+          digest.add(recordLine(item));
+          if (item.k === 'V') vertices++;
+          else edges++;
+        }
+      }
+    }
+    if (
+      digest.hex() !== manifest.contentDigest.value ||
+      vertices !== manifest.counts.vertices ||
+      edges !== manifest.counts.edges
+    ) {
+      throw new GesError(
+        'GES.7040',
+        'Failed to restore the graph: the loaded content does not match the backup.',
+      );
+    }
+
+    const switched = await transact(deps.ddb, [
+      deps.jobs.endAction(job, { status: 'success' }, deps.clock.now(), context.runId),
+      deps.graphs.releaseAction(job, job.jobId, GraphStatus.running, target.generation),
+      deps.backups.unuseAction(backup, job.jobId),
+    ]);
+    if (switched) {
+      await deps.data
+        .dropGeneration(graph.graphId, graph.generation, graph.shards)
+        .catch((error: unknown) => {
+          context.log.warn('could not drop the replaced generation', { error: error as Error });
+        });
+    }
+    return switched;
+  },
+
+  failActions: (deps, job, end, at, runId) => [
+    deps.jobs.endAction(job, end, at, runId),
+    deps.graphs.releaseAction(job, job.jobId, GraphStatus.stopped),
+    deps.backups.unuseAction(backupIds(job), job.jobId),
+  ],
+
+  /** Drops whatever was loaded into the generation that never became current. */
+  async cleanUp(deps, job) {
+    const graph = await deps.graphs.get(job.projectId, job.graphId);
+    if (graph) await deps.data.dropGeneration(graph.graphId, targetOf(graph), graph.shards);
+  },
+};
