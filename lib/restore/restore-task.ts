@@ -2,7 +2,6 @@ import { ContentDigest, recordLine } from '../backups/format.js';
 import { readManifest } from '../backups/manifest.js';
 import { backupPrefix } from '../backups/model.js';
 import { mapLimit } from '../concurrency.js';
-import type { Deps } from '../deps.js';
 import { transact } from '../dynamo.js';
 import { GesError } from '../errors.js';
 import { existing } from '../graphs/graphs.js';
