@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
-import { startDynamoDb, startFauxqs } from '../../local/emulators.js';
+import { type Emulator, startDynamoDb, startFauxqs } from '../../local/emulators.js';
 import { readServiceDefinition } from '../../local/resources.js';
 
 /** A port the OS says is free now. */
@@ -14,16 +14,21 @@ export async function freePort(): Promise<number> {
 
 /** The emulators, once for the whole run; each test file makes its own tables, queues and bucket. */
 export default async function setup(project: TestProject) {
-  const [dynamo, fauxqs, definition] = await Promise.all([
+  const started = await Promise.allSettled([
     freePort().then((port) => startDynamoDb({ port })),
     freePort().then((port) => startFauxqs({ port })),
-    readServiceDefinition('local'),
   ]);
+  const emulators = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const stopAll = () => Promise.all(emulators.map((e: Emulator) => e.stop()));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await stopAll(); // one came up without the other: leave nothing running
+    throw failed.reason;
+  }
+  const [dynamo, fauxqs] = emulators as [Emulator, Emulator];
   project.provide('endpoints', { dynamodb: dynamo.endpoint, sqs: fauxqs.endpoint, s3: fauxqs.endpoint });
-  project.provide('serviceDefinition', definition);
-  return async () => {
-    await Promise.all([dynamo.stop(), fauxqs.stop()]);
-  };
+  project.provide('serviceDefinition', await readServiceDefinition('local'));
+  return stopAll;
 }
 
 declare module 'vitest' {
