@@ -27,7 +27,12 @@ export default async function setup(project: TestProject) {
   }
   const [dynamo, fauxqs] = emulators as [Emulator, Emulator];
   project.provide('endpoints', { dynamodb: dynamo.endpoint, sqs: fauxqs.endpoint, s3: fauxqs.endpoint });
-  project.provide('serviceDefinition', await readServiceDefinition('local'));
+  try {
+    project.provide('serviceDefinition', await readServiceDefinition('local'));
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   return stopAll;
 }
 
