@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { DataItem } from '../graphs/data-keys.js';
+import { type DataItem, fromItem } from '../graphs/data-keys.js';
+import { type GraphElement, isVertex } from '../graphs/model.js';
 
 /**
  * The backup format, version 1.0 (documented in the README):
@@ -15,22 +16,23 @@ export const MANIFEST_FILE = 'manifest.json';
 export const partFileName = (shard: number, runId: string) =>
   `part-${String(shard).padStart(5, '0')}-${runId.slice(0, 8)}.jsonl.gz`;
 
-const sortedProperties = (json: string) => {
-  const props = JSON.parse(json) as Record<string, string[]>;
-  return Object.fromEntries(
+const sorted = (props: Record<string, string[]>) =>
+  Object.fromEntries(
     Object.keys(props)
       .sort()
       .map((k) => [k, props[k]]),
   );
-};
 
-/** The canonical line of a stored element (no trailing newline). */
-export function recordLine(item: DataItem): string {
-  const properties = sortedProperties(item.p);
-  return item.k === 'V'
-    ? JSON.stringify({ vertex: item.s, label: item.l, properties })
-    : JSON.stringify({ source: item.s, target: item.t, label: item.l, properties });
+/** The one spelling of a record: keys in the data-plane order, properties sorted (no newline). */
+export function canonicalLine(record: GraphElement): string {
+  const properties = sorted(record.properties);
+  return isVertex(record)
+    ? JSON.stringify({ vertex: record.vertex, label: record.label, properties })
+    : JSON.stringify({ source: record.source, target: record.target, label: record.label, properties });
 }
+
+/** The canonical line of a stored element. */
+export const recordLine = (item: DataItem): string => canonicalLine(fromItem(item));
 
 const MOD = 1n << 256n;
 

@@ -1,14 +1,15 @@
 import { ContentDigest, recordLine } from '../backups/format.js';
 import { readManifest } from '../backups/manifest.js';
 import { backupPrefix } from '../backups/model.js';
+import { readPart } from '../backups/read-part.js';
 import { mapLimit } from '../concurrency.js';
 import { transact } from '../dynamo.js';
 import { GesError } from '../errors.js';
+import { toItem } from '../graphs/data-keys.js';
 import { existing } from '../graphs/graphs.js';
 import { type GraphRecord, GraphStatus } from '../graphs/model.js';
 import type { JobDetail, JobRecord } from '../jobs/model.js';
 import type { JobTask } from '../jobs/run-job.js';
-import { loadPart } from './load-part.js';
 
 const backupIds = (job: JobRecord) => ({ projectId: job.projectId, backupId: job.backupId as string });
 /** The generation a restore loads into: the next one, which no reader sees until the flip. */
@@ -39,7 +40,9 @@ export const restoreTask: JobTask = {
     };
     let reporting = Promise.resolve();
     await mapLimit(manifest.files, deps.config.snapshotConcurrency, async (part) => {
-      const loaded = await loadPart(deps.blobs, deps.data, folder, part, target);
+      const loaded = await readPart(deps.blobs, folder, part, (records) =>
+        deps.data.load(records.map((r) => toItem(target.graphId, target.generation, target.shards, r))),
+      );
       detail.vertices.done += loaded.vertices;
       detail.edges.done += loaded.edges;
       detail.shards.done += 1;

@@ -3,35 +3,32 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
-import type { BlobStore } from '../backups/blob-store.js';
-import type { PartInfo } from '../backups/format.js';
 import { GesError } from '../errors.js';
-import { type DataItem, toItem } from '../graphs/data-keys.js';
-import type { GraphDataRepo } from '../graphs/data-repo.js';
-import { edgeSchema, vertexSchema } from '../graphs/model.js';
+import { edgeSchema, type GraphElement, vertexSchema } from '../graphs/model.js';
+import type { BlobStore } from './blob-store.js';
+import { ContentDigest, canonicalLine, type PartInfo } from './format.js';
 
 const recordSchema = z.union([vertexSchema, edgeSchema]);
-const LOAD_BATCH = 500;
+const BATCH = 500;
 
-export type LoadTarget = { graphId: string; generation: number; shards: number };
-
-const corrupt = (part: PartInfo, why: string) =>
-  new GesError('GES.7040', `Failed to restore the graph: part file ${part.key} ${why}.`);
+/** The part is not what its manifest says: the backup cannot be used (GES.7040). */
+export const corruptPart = (part: PartInfo, why: string) =>
+  new GesError('GES.7040', `The backup is damaged: part file ${part.key} ${why}.`);
 
 /**
- * Streams one part file into a generation that no reader sees yet: S3 → SHA-256 and byte count →
- * gunzip → lines → validated records → batched writes. Memory holds one batch. The checksum is
- * checked when the stream ends; a mismatch fails the restore, and the caller drops the generation.
+ * Reads one part file and proves it is what the manifest says: S3 → SHA-256 and byte count → gunzip →
+ * lines → validated records, handed to `sink` a batch at a time (memory holds one batch). The
+ * checksum, the counts and the content digest are checked when the stream ends: a caller that writes
+ * what it is handed must be ready to undo it when this throws.
  */
-export async function loadPart(
+export async function readPart(
   blobs: BlobStore,
-  data: GraphDataRepo,
   folder: string,
   part: PartInfo,
-  target: LoadTarget,
+  sink: (records: GraphElement[]) => Promise<void>,
 ): Promise<{ vertices: number; edges: number }> {
   const body = await blobs.stream(folder + part.key);
-  if (!body) throw corrupt(part, 'is missing');
+  if (!body) throw corruptPart(part, 'is missing');
 
   const sha256 = createHash('sha256');
   let bytes = 0;
@@ -43,23 +40,25 @@ export async function loadPart(
     },
   });
   const counts = { vertices: 0, edges: 0 };
+  const digest = new ContentDigest();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let rest = '';
-  let batch: DataItem[] = [];
+  let batch: GraphElement[] = [];
   const take = (line: string) => {
     if (!line) return;
-    let record: z.infer<typeof recordSchema>;
+    let record: GraphElement;
     try {
       record = recordSchema.parse(JSON.parse(line));
     } catch {
-      throw corrupt(part, 'holds a record that is not valid');
+      throw corruptPart(part, 'holds a record that is not valid');
     }
     if ('vertex' in record) counts.vertices++;
     else counts.edges++;
-    batch.push(toItem(target.graphId, target.generation, target.shards, record));
+    digest.add(canonicalLine(record));
+    batch.push(record);
   };
   const flush = async () => {
-    if (batch.length) await data.load(batch);
+    if (batch.length) await sink(batch);
     batch = [];
   };
 
@@ -69,7 +68,7 @@ export async function loadPart(
         const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
         rest = lines.pop() ?? '';
         for (const line of lines) take(line);
-        if (batch.length >= LOAD_BATCH) await flush();
+        if (batch.length >= BATCH) await flush();
       }
       take(rest + decoder.decode());
       await flush();
@@ -80,12 +79,18 @@ export async function loadPart(
     // is the transfer's, and may be retried.
     const code = (e as { code?: string }).code ?? '';
     if (code.startsWith('Z_') || code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
-      throw corrupt(part, 'cannot be read');
+      throw corruptPart(part, 'cannot be read');
     throw e;
   }
-  if (bytes !== part.bytes || sha256.digest('hex') !== part.sha256)
-    throw corrupt(part, 'does not match its checksum');
-  if (counts.vertices !== part.vertices || counts.edges !== part.edges)
-    throw corrupt(part, 'does not hold the records its manifest counts');
+  if (bytes !== part.bytes || sha256.digest('hex') !== part.sha256) {
+    throw corruptPart(part, 'does not match its checksum');
+  }
+  if (
+    counts.vertices !== part.vertices ||
+    counts.edges !== part.edges ||
+    digest.hex() !== part.contentDigest
+  ) {
+    throw corruptPart(part, 'does not hold the records its manifest lists');
+  }
   return counts;
 }
