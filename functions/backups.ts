@@ -1,11 +1,17 @@
+import { z } from 'zod';
 import { deleteBackup, listBackups, quotas } from '../lib/backups/catalog.js';
 import { startBackup } from '../lib/backups/start-backup.js';
+import { backupFiles, exportBackup, importBackup } from '../lib/backups/transfer.js';
 import { createDeps } from '../lib/deps.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
 import { backupPath, graphPath, pageQuery, projectPath } from '../lib/http/params.js';
-import { pathParams, queryParams } from '../lib/http/request.js';
+import { jsonBody, pathParams, queryParams } from '../lib/http/request.js';
+import { uuidSchema } from '../lib/ids.js';
 
 const deps = createDeps();
+const exportBody = z.object({ backup_id: uuidSchema, export_path: z.string().min(3).max(1024) });
+const importBody = z.object({ import_path: z.string().min(3).max(1024) });
+const backupFilesQuery = z.object({ backup_id: uuidSchema });
 
 export const handler = httpApi({
   ...bothTrees('POST', '/{projectId}/graphs/{graphId}/backups', async (event) =>
@@ -23,4 +29,24 @@ export const handler = httpApi({
   ...bothTrees('GET', '/{projectId}/graphs/quotas', async (event) =>
     quotas(deps, pathParams(event, projectPath).projectId),
   ),
+  'POST /v2/{projectId}/graphs/{graphId}/backups/export': async (event) => {
+    const body = jsonBody(event, exportBody);
+    return exportBackup(deps, {
+      ...pathParams(event, graphPath),
+      backupId: body.backup_id,
+      exportPath: body.export_path,
+      requestId: event.requestContext.requestId,
+    });
+  },
+  'POST /v2/{projectId}/graphs/{graphId}/backups/import': async (event) =>
+    importBackup(deps, {
+      ...pathParams(event, graphPath),
+      importPath: jsonBody(event, importBody).import_path,
+      requestId: event.requestContext.requestId,
+    }),
+  'GET /v2/{projectId}/graphs/{graphId}/backup-files': async (event) =>
+    backupFiles(deps, {
+      ...pathParams(event, graphPath),
+      backupId: queryParams(event, backupFilesQuery).backup_id,
+    }),
 });

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { backupTask } from './backups/backup-task.js';
+import { exportTask, importTask } from './backups/transfer.js';
 import type { Deps } from './deps.js';
 import { deleteGraphTask } from './graphs/delete-graph-task.js';
 import { jobMessageSchema } from './jobs/job-queue.js';
@@ -14,6 +15,8 @@ export const jobTasks: JobTasks = {
   BackupGraph: backupTask,
   StartGraph: restoreTask,
   DeleteGraph: deleteGraphTask,
+  ExportBackup: exportTask,
+  ImportBackup: importTask,
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -7,6 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { translateAwsError } from '../errors.js';
 
 /** The object storage the backups live in, reduced to what the service does with it. */
@@ -19,6 +21,12 @@ export type BlobStore = {
   stream(key: string): Promise<Readable | undefined>;
   list(prefix: string): Promise<{ key: string; size: number }[]>;
   deletePrefix(prefix: string): Promise<number>;
+  /** Copies an object of another bucket (or this one) to a key of this one, inside S3. */
+  copyFrom(source: { bucket: string; key: string }, key: string): Promise<void>;
+  /** A GET link that works without credentials until it expires. */
+  presign(key: string, expiresInSeconds: number): Promise<string>;
+  /** The same store on another bucket (export and import paths). */
+  onBucket(bucket: string): BlobStore;
 };
 
 export class S3BlobStore implements BlobStore {
@@ -98,6 +106,21 @@ export class S3BlobStore implements BlobStore {
       );
     }
     return keys.length;
+  }
+
+  async copyFrom(source: { bucket: string; key: string }, key: string): Promise<void> {
+    const CopySource = `${source.bucket}/${source.key.split('/').map(encodeURIComponent).join('/')}`;
+    await this.call(() => this.s3.send(new CopyObjectCommand({ Bucket: this.bucket, Key: key, CopySource })));
+  }
+
+  presign(key: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    });
+  }
+
+  onBucket(bucket: string): BlobStore {
+    return new S3BlobStore(this.s3, bucket);
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {

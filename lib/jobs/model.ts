@@ -30,6 +30,9 @@ export type JobRecord = {
   deadlineAt: number;
   /** The backup a BackupGraph job writes, or a StartGraph job restores. */
   backupId?: string;
+  /** ExportBackup / ImportBackup: the bucket and folder of the caller's copy. */
+  bucket?: string;
+  folder?: string;
   /** DeleteGraph: keep the newest automatic and manual backups. */
   keepBackup?: boolean;
   /** The worker run that owns the job: every write of a run is conditional on it (a fencing token). */

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BlobStore } from '../../lib/backups/blob-store.js';
 import { ContentDigest } from '../../lib/backups/format.js';
 import { startBackup } from '../../lib/backups/start-backup.js';
 import type { Deps } from '../../lib/deps.js';
@@ -7,7 +6,7 @@ import { DependencyUnavailable } from '../../lib/errors.js';
 import type { Vertex } from '../../lib/graphs/model.js';
 import { runJob } from '../../lib/jobs/run-job.js';
 import { jobTasks } from '../../lib/worker.js';
-import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
+import { failingUploads, PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
 import { isolatedStack } from './support.js';
 
 let deps: Deps;
@@ -28,24 +27,9 @@ async function startedBackup(content = socialGraph(40)) {
   };
 }
 
-/** Blob storage that breaks after `okUploads` part uploads, with the given error. */
-function breakingBlobs(okUploads: number, error: () => Error): BlobStore {
-  let uploads = 0;
-  return {
-    ...deps.blobs,
-    upload: async (key, body, type) => {
-      if (++uploads > okUploads) {
-        body.resume(); // drain what the snapshot already streamed
-        throw error();
-      }
-      return deps.blobs.upload(key, body, type);
-    },
-    put: deps.blobs.put.bind(deps.blobs),
-    get: deps.blobs.get.bind(deps.blobs),
-    list: deps.blobs.list.bind(deps.blobs),
-    deletePrefix: deps.blobs.deletePrefix.bind(deps.blobs),
-  };
-}
+/** Blob storage whose part uploads break after the first `okUploads`. */
+const breakingBlobs = (okUploads: number, error: () => Error) =>
+  failingUploads(deps.blobs, (n) => (n > okUploads ? error() : undefined));
 
 /** What the S3 adapter throws when S3 cannot be reached. */
 const transient = () =>

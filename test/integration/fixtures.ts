@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import type { BlobStore } from '../../lib/backups/blob-store.js';
 import { MANIFEST_FILE, type Manifest, manifestSchema } from '../../lib/backups/format.js';
 import { backupPrefix } from '../../lib/backups/model.js';
 import type { Deps } from '../../lib/deps.js';
@@ -69,3 +70,21 @@ export async function readBackup(
 /** Sorts records so that two sets can be compared whatever order they were written in. */
 export const sortRecords = <T>(records: T[]) =>
   [...records].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+/**
+ * The service's own S3 store, but the n-th part upload (1-based) fails with what `failure(n)`
+ * returns, if anything: a fault injected at the adapter, the rest of the store untouched.
+ */
+export function failingUploads(blobs: BlobStore, failure: (n: number) => Error | undefined): BlobStore {
+  let uploads = 0;
+  const store = Object.create(blobs) as BlobStore;
+  store.upload = async (key, body, type) => {
+    const error = failure(++uploads);
+    if (error) {
+      body.resume(); // drain what the snapshot already streamed
+      throw error;
+    }
+    return blobs.upload(key, body, type);
+  };
+  return store;
+}

@@ -1,13 +1,12 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BlobStore } from '../../lib/backups/blob-store.js';
 import { startBackup } from '../../lib/backups/start-backup.js';
 import type { Deps } from '../../lib/deps.js';
 import { DependencyUnavailable } from '../../lib/errors.js';
 import type { JobRecord } from '../../lib/jobs/model.js';
 import { jobWorker } from '../../lib/worker.js';
 import { type Poller, startSqsPoller } from '../../local/sqs-poller.js';
-import { PROJECT, readBackup, seedGraph, socialGraph } from './fixtures.js';
+import { failingUploads, PROJECT, readBackup, seedGraph, socialGraph } from './fixtures.js';
 import { type IsolatedStack, isolatedStack, peekMessages } from './support.js';
 
 /**
@@ -57,23 +56,8 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 const ended = (job: JobRecord | undefined) => job?.status === 'success' || job?.status === 'failed';
 
 /** S3 that is unreachable for the first `failures` part uploads, then fine. */
-function flakyBlobs(failures: number): BlobStore {
-  let left = failures;
-  return {
-    ...deps.blobs,
-    upload: async (key, body, type) => {
-      if (left-- > 0) {
-        body.resume();
-        throw new DependencyUnavailable('S3');
-      }
-      return deps.blobs.upload(key, body, type);
-    },
-    put: (...args) => deps.blobs.put(...args),
-    get: (key) => deps.blobs.get(key),
-    list: (prefix) => deps.blobs.list(prefix),
-    deletePrefix: (prefix) => deps.blobs.deletePrefix(prefix),
-  };
-}
+const flakyBlobs = (failures: number) =>
+  failingUploads(deps.blobs, (n) => (n <= failures ? new DependencyUnavailable('S3') : undefined));
 
 describe('the worker behind the queue', () => {
   it('redrives a malformed message to the DLQ after maxReceiveCount deliveries, and runs the good one beside it', async () => {

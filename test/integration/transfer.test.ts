@@ -1,0 +1,111 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { startBackup } from '../../lib/backups/start-backup.js';
+import { backupFiles, exportBackup, importBackup } from '../../lib/backups/transfer.js';
+import type { Deps } from '../../lib/deps.js';
+import type { GesError } from '../../lib/errors.js';
+import { runJob } from '../../lib/jobs/run-job.js';
+import { jobTasks } from '../../lib/worker.js';
+import { LOCAL_AWS } from '../../local/emulators.js';
+import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
+import { isolatedStack } from './support.js';
+
+let deps: Deps;
+const outside = `exports-${Date.now()}`;
+beforeAll(async () => {
+  ({ deps } = await isolatedStack());
+  const s3 = new S3Client({ endpoint: inject('endpoints').s3, forcePathStyle: true, ...LOCAL_AWS });
+  await s3.send(new CreateBucketCommand({ Bucket: outside }));
+});
+
+const run = (jobId: string) => runJob(deps, jobTasks, { projectId: PROJECT, jobId }, { attempt: 1 });
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'no error',
+    (e: unknown) => (e as GesError).code,
+  );
+
+async function backedUp() {
+  const content = socialGraph(12);
+  const { graphId } = await seedGraph(deps, content);
+  const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId });
+  await run(jobId);
+  return { graphId, backupId, content };
+}
+
+describe('export and import', () => {
+  it('exports a backup to a bucket path and imports it into another graph, proven whole', async () => {
+    const { graphId, backupId, content } = await backedUp();
+    const exported = await exportBackup(deps, {
+      projectId: PROJECT,
+      graphId,
+      backupId,
+      exportPath: `${outside}/team/nightly`,
+    });
+    expect(await run(exported.jobId)).toBe('succeeded');
+    const files = await deps.blobs.onBucket(outside).list('team/nightly/');
+    expect(files.map((f) => f.key)).toContain('team/nightly/manifest.json');
+
+    const other = await seedGraph(deps);
+    const imported = await importBackup(deps, {
+      projectId: PROJECT,
+      graphId: other.graphId,
+      importPath: `${outside}/team/nightly`,
+    });
+    expect(await run(imported.jobId)).toBe('succeeded');
+
+    expect(await deps.backups.get(PROJECT, imported.backupId)).toMatchObject({
+      status: 'success',
+      backupMethod: 'import',
+      graphId: other.graphId,
+      vertexNum: 12,
+      edgeNum: 11,
+    });
+    const copy = await readBackup(deps, {
+      projectId: PROJECT,
+      graphId: other.graphId,
+      backupId: imported.backupId,
+    });
+    expect(sortRecords(copy?.records ?? [])).toEqual(sortRecords([...content.vertices, ...content.edges]));
+    expect(copy?.manifest).toMatchObject({ backupId: imported.backupId, backupMethod: 'import' });
+  });
+
+  it('refuses an import whose part was tampered with, and keeps nothing of it', async () => {
+    const { graphId, backupId } = await backedUp();
+    const exported = await exportBackup(deps, {
+      projectId: PROJECT,
+      graphId,
+      backupId,
+      exportPath: `${outside}/bad`,
+    });
+    await run(exported.jobId);
+    const away = deps.blobs.onBucket(outside);
+    const part = (await away.list('bad/')).find((f) => f.key.endsWith('.gz') && f.size > 30);
+    await away.put(part?.key ?? '', 'tampered', 'application/gzip');
+
+    const imported = await importBackup(deps, { projectId: PROJECT, graphId, importPath: `${outside}/bad` });
+    expect(await run(imported.jobId)).toBe('failed');
+
+    expect(await deps.jobs.get(PROJECT, imported.jobId)).toMatchObject({
+      status: 'failed',
+      errorCode: 'GES.7040',
+    });
+    expect((await deps.backups.get(PROJECT, imported.backupId))?.status).toBe('failed');
+    expect(await deps.blobs.list(`${PROJECT}/${graphId}/${imported.backupId}/`)).toEqual([]);
+  });
+
+  it('gives presigned links that download each file, and GES.7049 for an unknown backup', async () => {
+    const { graphId, backupId } = await backedUp();
+
+    const links = await backupFiles(deps, { projectId: PROJECT, graphId, backupId });
+
+    expect(links.files.map((f) => f.name)).toContain('manifest.json');
+    const manifest = links.files.find((f) => f.name === 'manifest.json');
+    const response = await fetch(manifest?.downloadLink ?? '');
+    expect(response.status).toBe(200);
+    expect(JSON.parse(await response.text())).toMatchObject({ backupId });
+    expect(manifest?.linkExpiredTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    const unknown = { projectId: PROJECT, graphId, backupId: '00000000-0000-4000-8000-000000000000' };
+    expect(await codeOf(backupFiles(deps, unknown))).toBe('GES.7049');
+  });
+});
