@@ -5,7 +5,7 @@
  * |-------------|-----------------|---------------------|------------------------|-----------------|----------------------|-----------------|
  * | graph       | PROJECT#{p}     | GRAPH#{graphId}     |                        |                 |                      |                 |
  * | graph name  | PROJECT#{p}     | GRAPHNAME#{name}    |                        |                 |                      |                 |
- * | job         | PROJECT#{p}     | JOB#{jobId}         | PROJECT#{p}#JOBS       | {ms}#{jobId}    |                      |                 |
+ * | job         | PROJECT#{p}     | JOB#{jobId}         | PROJECT#{p}#JOBS       | {ms}#{jobId}    | ACTIVE#JOBS (until it ends) | {deadline}#{p}#{jobId} |
  * | backup      | PROJECT#{p}     | BACKUP#{backupId}   | PROJECT#{p}#BACKUPS    | {ms}#{backupId} | GRAPH#{graphId}#BACKUPS | {ms}#{backupId} |
  * | project     | PROJECT#{p}     | PROJECT             |                        |                 |                      |                 |
  *
@@ -36,6 +36,17 @@ export const jobIndexKeys = (projectId: string, createdAt: number, jobId: string
   gsi1pk: `${project(projectId)}#JOBS`,
   gsi1sk: `${sortableTime(createdAt)}#${jobId}`,
 });
+
+/**
+ * A job that has not ended is also in a sparse index by deadline, across projects: the sweeper reads
+ * the overdue ones from it. Ending a job removes these keys.
+ */
+export const ACTIVE_JOBS = 'ACTIVE#JOBS';
+export const activeJobKeys = (projectId: string, deadlineAt: number, jobId: string) => ({
+  gsi2pk: ACTIVE_JOBS,
+  gsi2sk: `${sortableTime(deadlineAt)}#${projectId}#${jobId}`,
+});
+export const overdueBefore = (now: number) => `${sortableTime(now)}#`;
 
 /** The index range of a project's jobs created within [from, to] (epoch ms). */
 export const jobListKey = (projectId: string, from: number, to: number) => ({

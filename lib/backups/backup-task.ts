@@ -107,7 +107,10 @@ async function snapshot(
     contentDigest: { algorithm: 'sha256-sum-mod-2^256', value: digest.hex() },
     files: parts,
   };
-  // The manifest is the commit marker: written only once every part is safely stored.
+  // The manifest is the commit marker: written only once every part is safely stored, and only by
+  // the run that still owns the job (a run that lost it stops here).
+  await reporting;
+  await context.report(99, detail);
   await blobs.put(folder + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');
   return manifest;
 }

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, type TransactItem } from '../dynamo.js';
 import { translateAwsError } from '../errors.js';
-import { jobIndexKeys, jobKey, jobListKey } from '../keys.js';
-import type { JobDetail, JobRecord } from './model.js';
+import { ACTIVE_JOBS, activeJobKeys, jobIndexKeys, jobKey, jobListKey, overdueBefore } from '../keys.js';
+import { isTerminal, type JobDetail, type JobRecord } from './model.js';
 
 /** How a job ends: success, or failure with a GES code and a reason fit for the client. */
 export type JobEnd = { status: 'success' } | { status: 'failed'; code: string; message: string };
@@ -29,6 +29,7 @@ export class JobRepo {
         Item: {
           ...jobKey(job.projectId, job.jobId),
           ...jobIndexKeys(job.projectId, job.createdAt, job.jobId),
+          ...(!isTerminal(job.status) && activeJobKeys(job.projectId, job.deadlineAt, job.jobId)),
           ...job,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
@@ -52,8 +53,8 @@ export class JobRepo {
         TableName: this.table,
         Key: jobKey(job.projectId, job.jobId),
         UpdateExpression: failed
-          ? 'SET #status = :status, endAt = :at, expiresAt = :expires, errorCode = :code, failReason = :reason REMOVE leaseUntil'
-          : 'SET #status = :status, endAt = :at, expiresAt = :expires, progress = :full REMOVE leaseUntil',
+          ? 'SET #status = :status, endAt = :at, expiresAt = :expires, errorCode = :code, failReason = :reason REMOVE leaseUntil, gsi2pk, gsi2sk'
+          : 'SET #status = :status, endAt = :at, expiresAt = :expires, progress = :full REMOVE leaseUntil, gsi2pk, gsi2sk',
         ConditionExpression: runId
           ? '#status = :running AND runId = :run'
           : '#status IN (:pending, :running)',
@@ -111,6 +112,24 @@ export class JobRepo {
       for (const item of out.Items ?? []) yield toJob(item);
       start = out.LastEvaluatedKey;
     } while (start);
+  }
+
+  /** Jobs of every project that have not ended and are past their deadline, oldest deadline first. */
+  async overdue(now: number, limit: number): Promise<JobRecord[]> {
+    try {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :active AND gsi2sk < :now',
+          ExpressionAttributeValues: { ':active': ACTIVE_JOBS, ':now': overdueBefore(now) },
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []).map(toJob);
+    } catch (e) {
+      throw translateAwsError('DynamoDB', e);
+    }
   }
 
   /**
@@ -188,6 +207,6 @@ export class JobRepo {
 }
 
 export function toJob(item: Record<string, unknown>): JobRecord {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, ...job } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, ...job } = item;
   return job as JobRecord;
 }
