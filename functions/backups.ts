@@ -5,8 +5,9 @@ import { backupFiles, exportBackup, importBackup } from '../lib/backups/transfer
 import { createDeps } from '../lib/deps.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
 import { backupPath, graphPath, pageQuery, projectPath } from '../lib/http/params.js';
-import { jsonBody, pathParams, queryParams } from '../lib/http/request.js';
+import { header, jsonBody, pathParams, queryParams } from '../lib/http/request.js';
 import { uuidSchema } from '../lib/ids.js';
+import { clientTokenSchema } from '../lib/jobs/client-tokens.js';
 
 const deps = createDeps();
 const exportBody = z.object({ backup_id: uuidSchema, export_path: z.string().min(3).max(1024) });
@@ -15,7 +16,11 @@ const backupFilesQuery = z.object({ backup_id: uuidSchema });
 
 export const handler = httpApi({
   ...bothTrees('POST', '/{projectId}/graphs/{graphId}/backups', async (event) =>
-    startBackup(deps, { ...pathParams(event, graphPath), requestId: event.requestContext.requestId }),
+    startBackup(deps, {
+      ...pathParams(event, graphPath),
+      requestId: event.requestContext.requestId,
+      clientToken: header(event, 'x-client-token', clientTokenSchema),
+    }),
   ),
   ...bothTrees('GET', '/{projectId}/graphs/backups', async (event) =>
     listBackups(deps, { ...pathParams(event, projectPath), ...queryParams(event, pageQuery) }),

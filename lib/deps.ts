@@ -7,6 +7,7 @@ import { type Config, parseConfig } from './config.js';
 import { GraphDataRepo } from './graphs/data-repo.js';
 import { GraphRepo } from './graphs/graph-repo.js';
 import { type Ids, randomIds } from './ids.js';
+import { ClientTokenRepo } from './jobs/client-tokens.js';
 import { type JobQueue, SqsJobQueue } from './jobs/job-queue.js';
 import { JobRepo } from './jobs/job-repo.js';
 import { logger } from './logger.js';
@@ -22,6 +23,7 @@ export type Deps = {
   graphs: GraphRepo;
   data: GraphDataRepo;
   jobs: JobRepo;
+  clientTokens: ClientTokenRepo;
   backups: BackupRepo;
   queue: JobQueue;
   blobs: BlobStore;
@@ -39,6 +41,7 @@ export function createDeps(config: Config = parseConfig()): Deps {
     graphs: new GraphRepo(aws.ddb, config.controlTable),
     data: new GraphDataRepo(aws.ddb, config.graphTable, config.controlTable),
     jobs: new JobRepo(aws.ddb, config.controlTable, config.jobRetentionDays),
+    clientTokens: new ClientTokenRepo(aws.ddb, config.controlTable),
     backups: new BackupRepo(aws.ddb, config.controlTable),
     queue: new SqsJobQueue(aws.sqs, config.jobQueueUrl),
     blobs: new S3BlobStore(aws.s3, config.backupBucket),

@@ -7,6 +7,7 @@
  * | graph name  | PROJECT#{p}     | GRAPHNAME#{name}    |                        |                 |                      |                 |
  * | job         | PROJECT#{p}     | JOB#{jobId}         | PROJECT#{p}#JOBS       | {ms}#{jobId}    | ACTIVE#JOBS (until it ends) | {deadline}#{p}#{jobId} |
  * | backup      | PROJECT#{p}     | BACKUP#{backupId}   | PROJECT#{p}#BACKUPS    | {ms}#{backupId} | GRAPH#{graphId}#BACKUPS | {ms}#{backupId} |
+ * | client token| PROJECT#{p}     | CLIENTTOKEN#{token} |                        |                 |                      |                 |
  * | project     | PROJECT#{p}     | PROJECT             |                        |                 |                      |                 |
  *
  * `{ms}` is an epoch-millisecond time padded to 15 digits, so that the index sorts by time; lists
@@ -64,6 +65,12 @@ export const backupListKey = {
   project: (projectId: string) => ({ index: 'gsi1', pk: `${project(projectId)}#BACKUPS` }),
   graph: (graphId: string) => ({ index: 'gsi2', pk: `GRAPH#${graphId}#BACKUPS` }),
 };
+
+/** An `X-Client-Token` of the project, for 8 hours (TTL). */
+export const clientTokenKey = (projectId: string, token: string): Key => ({
+  pk: project(projectId),
+  sk: `CLIENTTOKEN#${token}`,
+});
 
 /** The project's own record: counters that transactions keep exact (the backup quota). */
 export const projectKey = (projectId: string): Key => ({ pk: project(projectId), sk: 'PROJECT' });

@@ -11,6 +11,8 @@ export type StartBackupInput = {
   graphId: string;
   method?: Exclude<BackupMethod, 'import'>;
   requestId?: string;
+  /** `X-Client-Token`: the same token within 8 hours gets the same job instead of a second backup. */
+  clientToken?: string | undefined;
 };
 
 /** GES's names: manual `<graph>-yyyyMMddHHmmss`, automatic `<graph>_yyyyMMddHHmmss_auto` (UTC). */
@@ -22,7 +24,32 @@ export const backupName = (graphName: string, at: number, method: BackupMethod) 
  * (status 903) and a unit of the project's backup quota; then the job's message on the queue.
  */
 export async function startBackup(deps: Deps, input: StartBackupInput) {
-  const { projectId, graphId, method = 'manual', requestId } = input;
+  const { projectId, graphId, clientToken } = input;
+  const replay = async () => {
+    const used = clientToken && (await deps.clientTokens.get(projectId, clientToken, deps.clock.now()));
+    if (used && used.graphId !== graphId) {
+      throw new GesError(
+        'GES.7016',
+        'The request body or header is invalid. X-Client-Token was used for another graph.',
+      );
+    }
+    return used ? { jobId: used.jobId, backupId: used.backupId } : undefined;
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
+  try {
+    return await begin(deps, input);
+  } catch (e) {
+    // Two requests with one token raced, and the other won: answer with its job.
+    const raced = e instanceof GesError && (await replay());
+    if (raced) return raced;
+    throw e;
+  }
+}
+
+/** The backup itself, once no earlier request with the same token has started it. */
+async function begin(deps: Deps, input: StartBackupInput) {
+  const { projectId, graphId, method = 'manual', requestId, clientToken } = input;
   const graph = await deps.graphs.get(projectId, graphId);
   const refusal = backupRefusal(graph);
   if (refusal || !graph) throw refusal;
@@ -50,6 +77,16 @@ export async function startBackup(deps: Deps, input: StartBackupInput) {
     startAt: job.createdAt,
     arch: currentArch(),
   };
+  const tokenUse = clientToken
+    ? [
+        deps.clientTokens.putAction(
+          projectId,
+          clientToken,
+          { graphId, jobId: job.jobId, backupId: backup.backupId },
+          job.createdAt,
+        ),
+      ]
+    : [];
   const whyNot = async () => {
     // Another request took the graph, or the quota, between our read and our write: say which.
     const now = backupRefusal(await deps.graphs.get(projectId, graphId));
@@ -65,6 +102,7 @@ export async function startBackup(deps: Deps, input: StartBackupInput) {
       deps.graphs.transitionAction(graph, '903', job.jobId),
       deps.backups.putAction(backup),
       deps.projects.reserveAction(projectId, 'backupCount', deps.config.backupQuota),
+      ...tokenUse,
     ],
     whyNot,
     requestId,

@@ -54,3 +54,16 @@ export function optionalJsonBody<S extends z.ZodType>(
 ): z.infer<S> | undefined {
   return event.body ? jsonBody(event, schema) : undefined;
 }
+
+/** An optional header, validated: a malformed one is GES.7016 ("the request body or header is invalid"). */
+export function header<S extends z.ZodType>(
+  event: APIGatewayProxyEventV2,
+  name: string,
+  schema: S,
+): z.infer<S> | undefined {
+  const value = event.headers?.[name];
+  if (value === undefined) return undefined;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidBody(`The ${name} header is malformed.`);
+  return parsed.data;
+}

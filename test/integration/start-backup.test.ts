@@ -3,6 +3,8 @@ import { startBackup } from '../../lib/backups/start-backup.js';
 import type { Deps } from '../../lib/deps.js';
 import { DependencyUnavailable, GesError } from '../../lib/errors.js';
 import { addElements, summarize } from '../../lib/graphs/data-plane.js';
+import { runJob } from '../../lib/jobs/run-job.js';
+import { jobTasks } from '../../lib/worker.js';
 import { PROJECT, seedGraph, socialGraph } from './fixtures.js';
 import { type IsolatedStack, isolatedStack, peekMessages } from './support.js';
 
@@ -108,5 +110,54 @@ describe('data writes while a backup holds the graph', () => {
     expect(await codeOf(write)).toBe('GES.7002');
     const summary = await summarize(deps, { projectId: PROJECT, graphName: name });
     expect(summary.data).toMatchObject({ vertexNum: 4, edgeNum: 3 });
+  });
+});
+
+describe('X-Client-Token', () => {
+  it('returns the same job to a retried request instead of starting a second backup', async () => {
+    const { graphId } = await seedGraph(deps);
+    const first = await startBackup(deps, { projectId: PROJECT, graphId, clientToken: 'retry-me-1' });
+
+    const again = await startBackup(deps, { projectId: PROJECT, graphId, clientToken: 'retry-me-1' });
+
+    expect(again).toEqual(first);
+    expect((await deps.backups.list({ projectId: PROJECT, graphId }, 0, 10)).total).toBe(1);
+  });
+
+  it('gives every one of many racing requests with one token the same single job', async () => {
+    const { graphId } = await seedGraph(deps);
+
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        startBackup(deps, { projectId: PROJECT, graphId, clientToken: 'race-1' }),
+      ),
+    );
+
+    expect(new Set(results.map((r) => r.jobId)).size).toBe(1);
+    expect((await deps.backups.list({ projectId: PROJECT, graphId }, 0, 10)).total).toBe(1);
+  });
+
+  it('starts a new backup once the token is older than 8 hours', async () => {
+    const { graphId } = await seedGraph(deps);
+    const first = await startBackup(deps, { projectId: PROJECT, graphId, clientToken: 'old-1' });
+    const job = await deps.jobs.get(PROJECT, first.jobId);
+    await runJob(deps, jobTasks, { projectId: PROJECT, jobId: first.jobId }, { attempt: 1 });
+    const later = { now: () => (job?.createdAt ?? 0) + 8 * 3600 * 1000 + 1 };
+
+    const second = await startBackup(
+      { ...deps, clock: later },
+      { projectId: PROJECT, graphId, clientToken: 'old-1' },
+    );
+
+    expect(second.jobId).not.toBe(first.jobId);
+  });
+
+  it('refuses a token already used for another graph with GES.7016', async () => {
+    const a = await seedGraph(deps);
+    const b = await seedGraph(deps);
+    await startBackup(deps, { projectId: PROJECT, graphId: a.graphId, clientToken: 'mine-1' });
+    expect(
+      await codeOf(startBackup(deps, { projectId: PROJECT, graphId: b.graphId, clientToken: 'mine-1' })),
+    ).toBe('GES.7016');
   });
 });
