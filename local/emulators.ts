@@ -28,13 +28,14 @@ export async function startDynamoDb({ port }: { port: number }): Promise<Emulato
   const java = spawn({ port, sharedDb: true, stdio: 'pipe' });
   const output = collectOutput(java);
   const endpoint = `http://127.0.0.1:${port}`;
+  const stop = killWithParent(java);
   try {
     await waitForDynamoDb(endpoint, java, output);
   } catch (error) {
-    await stopProcess(java);
+    await stop();
     throw error;
   }
-  return { endpoint, stop: () => stopProcess(java) };
+  return { endpoint, stop };
 }
 
 /**
@@ -113,22 +114,38 @@ function collectOutput(child: ChildProcess): () => string {
   return () => text;
 }
 
+/**
+ * Returns the child's stop(). Until then, the child is killed if this process exits first (an
+ * uncaught error, process.exit), so that no Java or offline server outlives the stack.
+ */
+export function killWithParent(child: ChildProcess, { group = false } = {}): () => Promise<void> {
+  const killNow = () => signal(child, 'SIGKILL', group);
+  process.once('exit', killNow);
+  return async () => {
+    process.off('exit', killNow);
+    await stopProcess(child, group);
+  };
+}
+
 /** SIGTERM, then SIGKILL if it lingers; resolves once the process is gone. */
-export async function stopProcess(child: ChildProcess, signalGroup = false): Promise<void> {
+async function stopProcess(child: ChildProcess, group: boolean): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
-  const kill = (signal: NodeJS.Signals) => {
-    try {
-      if (signalGroup && child.pid) process.kill(-child.pid, signal);
-      else child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  kill('SIGTERM');
-  const timer = setTimeout(() => kill('SIGKILL'), STOP_GRACE_MS);
+  signal(child, 'SIGTERM', group);
+  const timer = setTimeout(() => signal(child, 'SIGKILL', group), STOP_GRACE_MS);
   await exited;
   clearTimeout(timer);
+  if (group) signal(child, 'SIGKILL', true); // whatever of the group outlived its leader
+}
+
+/** `group` signals the child's whole process group (it must have been spawned `detached`). */
+function signal(child: ChildProcess, name: NodeJS.Signals, group: boolean): void {
+  try {
+    if (group && child.pid) process.kill(-child.pid, name);
+    else child.kill(name);
+  } catch {
+    // Already gone.
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
