@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createAuthenticator } from '../lib/auth/authenticate.js';
 import { createDeps } from '../lib/deps.js';
 import { GesError } from '../lib/errors.js';
 import { createGraph, getGraph, listGraphs } from '../lib/graphs/graphs.js';
@@ -16,6 +17,7 @@ import { jsonBody, optionalJsonBody, pathParams, queryParams } from '../lib/http
 import { graphNameSchema } from '../lib/ids.js';
 
 const deps = createDeps();
+const authenticate = createAuthenticator();
 const createBody = z.object({ graph: z.object({ name: graphNameSchema }) });
 
 const stop: Route = async (event) => stopGraph(deps, pathParams(event, graphPath));
@@ -26,31 +28,34 @@ const start: Route = async (event) =>
     requestId: event.requestContext.requestId,
   });
 
-export const handler = httpApi({
-  ...bothTrees('POST', '/{projectId}/graphs', async (event) => {
-    const { projectId } = pathParams(event, projectPath);
-    return createGraph(deps, { projectId, name: jsonBody(event, createBody).graph.name });
-  }),
-  ...bothTrees('GET', '/{projectId}/graphs', async (event) =>
-    listGraphs(deps, { ...pathParams(event, projectPath), ...queryParams(event, pageQuery) }),
-  ),
-  ...bothTrees('GET', '/{projectId}/graphs/{graphId}', async (event) =>
-    getGraph(deps, pathParams(event, graphPath)),
-  ),
-  ...bothTrees('DELETE', '/{projectId}/graphs/{graphId}', async (event) =>
-    deleteGraph(deps, {
-      ...pathParams(event, graphPath),
-      ...queryParams(event, deleteGraphQuery),
-      requestId: event.requestContext.requestId,
+export const handler = httpApi(
+  {
+    ...bothTrees('POST', '/{projectId}/graphs', async (event) => {
+      const { projectId } = pathParams(event, projectPath);
+      return createGraph(deps, { projectId, name: jsonBody(event, createBody).graph.name });
     }),
-  ),
-  'POST /v1.0/{projectId}/graphs/{graphId}/action': async (event, version, context) => {
-    pathParams(event, graphPath);
-    const { action_id } = queryParams(event, graphActionQuery);
-    if (action_id === 'stop') return stop(event, version, context);
-    if (action_id === 'start') return start(event, version, context);
-    throw new GesError('GES.7048');
+    ...bothTrees('GET', '/{projectId}/graphs', async (event) =>
+      listGraphs(deps, { ...pathParams(event, projectPath), ...queryParams(event, pageQuery) }),
+    ),
+    ...bothTrees('GET', '/{projectId}/graphs/{graphId}', async (event) =>
+      getGraph(deps, pathParams(event, graphPath)),
+    ),
+    ...bothTrees('DELETE', '/{projectId}/graphs/{graphId}', async (event) =>
+      deleteGraph(deps, {
+        ...pathParams(event, graphPath),
+        ...queryParams(event, deleteGraphQuery),
+        requestId: event.requestContext.requestId,
+      }),
+    ),
+    'POST /v1.0/{projectId}/graphs/{graphId}/action': async (event, version, context) => {
+      pathParams(event, graphPath);
+      const { action_id } = queryParams(event, graphActionQuery);
+      if (action_id === 'stop') return stop(event, version, context);
+      if (action_id === 'start') return start(event, version, context);
+      throw new GesError('GES.7048');
+    },
+    'POST /v2/{projectId}/graphs/{graphId}/stop': stop,
+    'POST /v2/{projectId}/graphs/{graphId}/start': start,
   },
-  'POST /v2/{projectId}/graphs/{graphId}/stop': stop,
-  'POST /v2/{projectId}/graphs/{graphId}/start': start,
-});
+  authenticate,
+);

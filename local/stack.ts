@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { localKeys } from './auth.js';
 import { killWithParent, LOCAL_AWS, startDynamoDb, startFauxqs } from './emulators.js';
 import {
   createLocalResources,
@@ -88,7 +89,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   cleanup.add(() => services.stop());
   try {
     Object.assign(process.env, services.env);
-    const offline = await startOffline(options, services.env);
+    const { publicKeyPem } = await localKeys();
+    const offline = await startOffline(options, { ...services.env, AUTH_PUBLIC_KEY: publicKeyPem });
     cleanup.add(offline.stop);
     const worker = await startWorker(services);
     cleanup.add(worker.stop);
@@ -197,7 +199,7 @@ async function startWorker({ resources, endpoints }: Services) {
   };
 }
 
-/** `functions/run-backup.handler` → the `handler` export of functions/run-backup.ts. */
+/** `functions/run-jobs.handler` → the `handler` export of functions/run-jobs.ts. */
 async function importHandler(handlerPath: string): Promise<SqsHandler> {
   const dot = handlerPath.lastIndexOf('.');
   const [file, name] = [handlerPath.slice(0, dot), handlerPath.slice(dot + 1)];

@@ -1,3 +1,4 @@
+import { issueToken } from './auth.js';
 import { type Stack, startStack } from './stack.js';
 
 /**
@@ -21,6 +22,8 @@ const stack = await startStack({
   fauxqsPort: port('FAUXQS_PORT', 4566),
 });
 stopOnSignal(stack);
+// An admin of the demo project for a day: `npm run token` makes others.
+const token = await issueToken({ projectId: PROJECT, roles: ['admin'], expiresIn: '24h' });
 
 try {
   printUsage(stack, await seedDemoGraph(stack.baseUrl));
@@ -71,11 +74,14 @@ async function seedDemoGraph(baseUrl: string): Promise<string> {
 async function post(url: string, body: unknown): Promise<unknown> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-auth-token': token },
     body: JSON.stringify(body),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text}`);
+  // serverless-offline answers 200 even when a handler crashes at load: look for an error body too.
+  if (!response.ok || /"(errorCode|errorMessage|errorType)"/.test(text)) {
+    throw new Error(`POST ${url} answered ${response.status}: ${text}`);
+  }
   return JSON.parse(text);
 }
 
@@ -85,16 +91,20 @@ function printUsage(stack: Stack, graphId: string): void {
 The backup service is running at ${stack.baseUrl}
   DynamoDB Local: ${stack.endpoints.dynamodb}    SQS and S3 (fauxqs): ${stack.endpoints.sqs}
 
+Every call carries a token (an admin of project "${PROJECT}" for 24 hours; \`npm run token\` makes others):
+
+  export TOKEN=${token}
+
 Back up the demo graph, then follow the job:
 
-  curl -s -X POST ${graphs}/${graphId}/backups
+  curl -s -X POST -H "X-Auth-Token: $TOKEN" ${graphs}/${graphId}/backups
   # → {"jobId":"…","backupId":"…"}
-  curl -s ${graphs}/${graphId}/jobs/<jobId>/status
+  curl -s -H "X-Auth-Token: $TOKEN" ${graphs}/${graphId}/jobs/<jobId>/status
 
 Or in one go:
 
-  JOB=$(curl -s -X POST ${graphs}/${graphId}/backups | sed -E 's/.*"jobId":"([^"]+)".*/\\1/')
-  until curl -s ${graphs}/${graphId}/jobs/$JOB/status | tee /dev/stderr | grep -qE '"status":"(success|failed)"|errorCode'; do sleep 1; done
+  JOB=$(curl -s -X POST -H "X-Auth-Token: $TOKEN" ${graphs}/${graphId}/backups | sed -E 's/.*"jobId":"([^"]+)".*/\\1/')
+  until curl -s -H "X-Auth-Token: $TOKEN" ${graphs}/${graphId}/jobs/$JOB/status | tee /dev/stderr | grep -qE '"status":"(success|failed)"|errorCode'; do sleep 1; done
 
 Press Ctrl-C to stop.`);
 }

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { type Authenticator, authorize } from '../auth/authenticate.js';
 import { logger } from '../logger.js';
 import { type ApiVersion, apiVersionOf, errorResponse, json, RouteNotFound } from './responses.js';
 import { onTheWire } from './wire.js';
@@ -17,9 +18,13 @@ export type Route = (
 
 /**
  * An HTTP API Lambda serving a few routes, keyed by API Gateway's `routeKey`
- * (`"GET /v1.0/{projectId}/graphs"`). The error mapping is the last middleware, so nothing escapes it.
+ * (`"GET /v1.0/{projectId}/graphs"`). Every route needs an X-Auth-Token for the path's project,
+ * checked before anything is read. The error mapping is the last middleware, so nothing escapes it.
+ *
+ * The token is verified here rather than in an API Gateway Lambda authorizer: an HTTP API authorizer
+ * can only answer a bare 401 or 403, and GES clients expect the APIGW.0301 and GES.7041 bodies.
  */
-export function httpApi(routes: Record<string, Route>) {
+export function httpApi(routes: Record<string, Route>, authenticate: Authenticator) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
@@ -38,6 +43,7 @@ export function httpApi(routes: Record<string, Route>) {
     .handler(async (event, context) => {
       const route = routes[event.routeKey];
       if (!route) throw new RouteNotFound();
+      authorize(await authenticate(event), event);
       const version = apiVersionOf(event.rawPath);
       return json(200, onTheWire(await route(event, version, context), version));
     });

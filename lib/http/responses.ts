@@ -1,4 +1,5 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { Unauthenticated } from '../auth/authenticate.js';
 import { DependencyUnavailable, GES_ERRORS, GesError } from '../errors.js';
 
 /** The two wire shapes of the API: v1 (camelCase) and v2 (snake_case) share one domain core. */
@@ -33,8 +34,13 @@ export function errorResponse(
   if (error instanceof GesError) {
     return { response: json(error.status, errorBody(version, error.code, error.message)), internal: false };
   }
-  if (error instanceof RouteNotFound)
+  if (error instanceof Unauthenticated) {
+    const message = `Incorrect IAM authentication information: ${error.message}`;
+    return { response: json(401, errorBody(version, 'APIGW.0301', message)), internal: false };
+  }
+  if (error instanceof RouteNotFound) {
     return { response: json(404, { message: 'Not Found' }), internal: false };
+  }
   if (error instanceof DependencyUnavailable) {
     return {
       response: json(503, errorBody(version, 'GES.7005', GES_ERRORS['GES.7005'].message)),

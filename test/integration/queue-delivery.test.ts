@@ -31,7 +31,7 @@ function runWorker(workerDeps: Deps) {
     queueArn: stack.resources.jobQueue.arn,
     region: 'us-east-1',
     handler: jobWorker(workerDeps),
-    functionName: 'backupWorker',
+    functionName: 'jobWorker',
     timeoutSeconds: 30,
     batchSize: 5,
     waitTimeSeconds: 1,
