@@ -1,22 +1,14 @@
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { type Emulator, startDynamoDb, startFauxqs } from '../../local/emulators.js';
 import { readServiceDefinition } from '../../local/resources.js';
-
-/** A port the OS says is free now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePorts } from '../support/ports.js';
 
 /** The emulators, once for the whole run; each test file makes its own tables, queues and bucket. */
 export default async function setup(project: TestProject) {
+  const ports = await freePorts(['dynamo', 'fauxqs']);
   const started = await Promise.allSettled([
-    freePort().then((port) => startDynamoDb({ port })),
-    freePort().then((port) => startFauxqs({ port })),
+    startDynamoDb({ port: ports.dynamo }),
+    startFauxqs({ port: ports.fauxqs }),
   ]);
   const emulators = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const stopAll = () => Promise.all(emulators.map((e: Emulator) => e.stop()));
