@@ -51,14 +51,12 @@ describe('a backup over HTTP', () => {
       label: i % 2 ? 'user' : 'movie',
       properties: { n: [String(i)] },
     }));
-    const edges = vertices
-      .slice(1)
-      .map((v, i) => ({
-        source: `v${i}`,
-        target: v.vertex,
-        label: 'rate',
-        properties: { score: [String(i % 5)] },
-      }));
+    const edges = vertices.slice(1).map((v, i) => ({
+      source: `v${i}`,
+      target: v.vertex,
+      label: 'rate',
+      properties: { score: [String(i % 5)] },
+    }));
     const { graphId } = await graphWith(PROJECT, { vertices, edges });
 
     const { backupId, job } = await backUp(graphId);

@@ -2,6 +2,7 @@ import { inject } from 'vitest';
 import type { Role } from '../../lib/auth/authenticate.js';
 import { issueToken } from '../../local/auth.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: a reply body is whatever JSON the server sent; tests assert its shape
 export type Reply = { status: number; body: any };
 
 /** A GES client over HTTP: what a team's own tooling would send. */
