@@ -9,6 +9,8 @@ const schema = z.object({
   GRAPH_TABLE: z.string().min(3),
   BACKUP_BUCKET: z.string().min(3),
   JOB_QUEUE_URL: z.url(),
+  /** The custom EventBridge bus: backup requests come in on it, job outcomes go out on it. */
+  EVENT_BUS_NAME: z.string().min(1),
   /** Must equal the queue's redrive maxReceiveCount: the worker fails a job on its last delivery. */
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
   /** Shards of a new graph: each is one unit of parallel work for snapshot and restore. */
@@ -37,6 +39,7 @@ export type Config = {
   graphTable: string;
   backupBucket: string;
   jobQueueUrl: string;
+  eventBusName: string;
   maxReceiveCount: number;
   graphShards: number;
   jobDeadlineSeconds: number;
@@ -60,6 +63,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphTable: e.GRAPH_TABLE,
     backupBucket: e.BACKUP_BUCKET,
     jobQueueUrl: e.JOB_QUEUE_URL,
+    eventBusName: e.EVENT_BUS_NAME,
     maxReceiveCount: e.MAX_RECEIVE_COUNT,
     graphShards: e.GRAPH_SHARDS,
     jobDeadlineSeconds: e.JOB_DEADLINE_SECONDS,

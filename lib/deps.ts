@@ -4,6 +4,7 @@ import { createAwsClients } from './aws.js';
 import { BackupRepo } from './backups/backup-repo.js';
 import { type BlobStore, S3BlobStore } from './backups/blob-store.js';
 import { type Config, parseConfig } from './config.js';
+import { EventBridgePublisher, type EventPublisher } from './events/event-bus.js';
 import { GraphDataRepo } from './graphs/data-repo.js';
 import { GraphRepo } from './graphs/graph-repo.js';
 import { type Ids, randomIds } from './ids.js';
@@ -11,6 +12,7 @@ import { ClientTokenRepo } from './jobs/client-tokens.js';
 import { type JobQueue, SqsJobQueue } from './jobs/job-queue.js';
 import { JobRepo } from './jobs/job-repo.js';
 import { logger } from './logger.js';
+import { PolicyRepo } from './policies/policy-repo.js';
 import { ProjectRepo } from './projects/project-repo.js';
 import { type Clock, systemClock } from './time.js';
 
@@ -27,6 +29,8 @@ export type Deps = {
   backups: BackupRepo;
   queue: JobQueue;
   blobs: BlobStore;
+  events: EventPublisher;
+  policies: PolicyRepo;
   clock: Clock;
   ids: Ids;
   log: Logger;
@@ -45,6 +49,8 @@ export function createDeps(config: Config = parseConfig()): Deps {
     backups: new BackupRepo(aws.ddb, config.controlTable),
     queue: new SqsJobQueue(aws.sqs, config.jobQueueUrl),
     blobs: new S3BlobStore(aws.s3, config.backupBucket),
+    events: new EventBridgePublisher(aws.events, config.eventBusName),
+    policies: new PolicyRepo(aws.ddb, config.controlTable),
     clock: systemClock,
     ids: randomIds,
     log: logger,

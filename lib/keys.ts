@@ -7,6 +7,7 @@
  * | graph name  | PROJECT#{p}     | GRAPHNAME#{name}    |                        |                 |                      |                 |
  * | job         | PROJECT#{p}     | JOB#{jobId}         | PROJECT#{p}#JOBS       | {ms}#{jobId}    | ACTIVE#JOBS (until it ends) | {deadline}#{p}#{jobId} |
  * | backup      | PROJECT#{p}     | BACKUP#{backupId}   | PROJECT#{p}#BACKUPS    | {ms}#{backupId} | GRAPH#{graphId}#BACKUPS | {ms}#{backupId} |
+ * | policy      | PROJECT#{p}     | POLICY#{graphId}    |                        |                 | POLICY#DUE (if enabled) | {nextRun}#{p}#{g} |
  * | client token| PROJECT#{p}     | CLIENTTOKEN#{token} |                        |                 |                      |                 |
  * | project     | PROJECT#{p}     | PROJECT             |                        |                 |                      |                 |
  *
@@ -65,6 +66,18 @@ export const backupListKey = {
   project: (projectId: string) => ({ index: 'gsi1', pk: `${project(projectId)}#BACKUPS` }),
   graph: (graphId: string) => ({ index: 'gsi2', pk: `GRAPH#${graphId}#BACKUPS` }),
 };
+
+/** A graph's backup policy; while enabled it also sits in a sparse index by its next run. */
+export const policyKey = (projectId: string, graphId: string): Key => ({
+  pk: project(projectId),
+  sk: `POLICY#${graphId}`,
+});
+export const DUE_POLICIES = 'POLICY#DUE';
+export const duePolicyKeys = (projectId: string, graphId: string, nextRunAt: number) => ({
+  gsi2pk: DUE_POLICIES,
+  gsi2sk: `${sortableTime(nextRunAt)}#${projectId}#${graphId}`,
+});
+export const dueBefore = (now: number) => `${sortableTime(now)}#~`;
 
 /** An `X-Client-Token` of the project, for 8 hours (TTL). */
 export const clientTokenKey = (projectId: string, token: string): Key => ({

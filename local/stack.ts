@@ -5,12 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localKeys } from './auth.js';
 import { killWithParent, LOCAL_AWS, startDynamoDb, startFauxqs } from './emulators.js';
+import { type LocalEventBus, startEventBus } from './event-bus.js';
 import {
   createLocalResources,
   type Endpoints,
   type LocalResources,
   PROJECT_ROOT,
   readServiceDefinition,
+  type ServiceDefinition,
 } from './resources.js';
 import { type SqsHandler, startSqsPoller } from './sqs-poller.js';
 
@@ -22,6 +24,7 @@ import { type SqsHandler, startSqsPoller } from './sqs-poller.js';
 
 export type Services = {
   endpoints: Endpoints;
+  definition: ServiceDefinition;
   resources: LocalResources;
   /** Everything a function needs to run against the emulators: its configuration and AWS_*. */
   env: Record<string, string>;
@@ -30,6 +33,8 @@ export type Services = {
 
 export type Stack = Services & {
   baseUrl: string;
+  /** The local EventBridge: where PutEvents goes, and every event put so far. */
+  eventBus: Pick<LocalEventBus, 'endpoint' | 'events'>;
   /** Resolves when the worker has nothing in flight and the job queue has nothing visible. */
   idle(): Promise<void>;
 };
@@ -39,6 +44,7 @@ export type StackOptions = {
   lambdaPort: number;
   dynamoPort: number;
   fauxqsPort: number;
+  eventsPort: number;
   /** A short one lets tests see redelivery and the DLQ in seconds. */
   visibilityTimeoutSeconds?: number;
   /** Don't echo serverless-offline's output (it is still shown if it fails to start). */
@@ -69,6 +75,7 @@ export async function startServices(options: {
     const resources = await createLocalResources(settledValue(definition), endpoints, options);
     return {
       endpoints,
+      definition: settledValue(definition),
       resources,
       env: { ...resources.env, ...awsEnv(endpoints) },
       stop: () => cleanup.run(),
@@ -88,13 +95,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const cleanup = new Cleanup();
   cleanup.add(() => services.stop());
   try {
+    const bus = await startEventBus({
+      port: options.eventsPort,
+      definition: services.definition,
+      importHandler: (path) => importHandler(path),
+    });
+    cleanup.add(bus.stop);
+    services.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.endpoint;
     Object.assign(process.env, services.env);
     const { publicKeyPem } = await localKeys();
     const offline = await startOffline(options, { ...services.env, AUTH_PUBLIC_KEY: publicKeyPem });
     cleanup.add(offline.stop);
     const worker = await startWorker(services);
     cleanup.add(worker.stop);
-    return { ...services, baseUrl: offline.baseUrl, idle: () => worker.idle(), stop: () => cleanup.run() };
+    return {
+      ...services,
+      baseUrl: offline.baseUrl,
+      eventBus: { endpoint: bus.endpoint, events: () => bus.events() },
+      idle: () => worker.idle(),
+      stop: () => cleanup.run(),
+    };
   } catch (error) {
     await cleanup.run();
     throw error;
@@ -200,7 +220,7 @@ async function startWorker({ resources, endpoints }: Services) {
 }
 
 /** `functions/run-jobs.handler` → the `handler` export of functions/run-jobs.ts. */
-async function importHandler(handlerPath: string): Promise<SqsHandler> {
+async function importHandler<H = SqsHandler>(handlerPath: string): Promise<H> {
   const dot = handlerPath.lastIndexOf('.');
   const [file, name] = [handlerPath.slice(0, dot), handlerPath.slice(dot + 1)];
   const module = (await import(pathToFileURL(join(PROJECT_ROOT, `${file}.ts`)).href)) as Record<
@@ -209,7 +229,7 @@ async function importHandler(handlerPath: string): Promise<SqsHandler> {
   >;
   const handler = module[name];
   if (typeof handler !== 'function') throw new Error(`${file}.ts does not export a function '${name}'`);
-  return handler as SqsHandler;
+  return handler as H;
 }
 
 function settledValue<T>(result: PromiseSettledResult<T>): T {

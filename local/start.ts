@@ -4,7 +4,7 @@ import { type Stack, startStack } from './stack.js';
 /**
  * `npm start`: the whole service on this machine, a demo graph in it, and the commands to back it
  * up. Ports come from PORT (HTTP API, 3000), LAMBDA_PORT (3002), DYNAMODB_PORT (8000) and
- * FAUXQS_PORT (SQS and S3, 4566). Ctrl-C stops everything.
+ * FAUXQS_PORT (SQS and S3, 4566) and EVENTS_PORT (the local EventBridge, 4010). Ctrl-C stops everything.
  */
 
 // Node 20 here is deliberate (DESIGN.md); the SDK's reminder that it will need Node 22 is noise.
@@ -20,6 +20,7 @@ const stack = await startStack({
   lambdaPort: port('LAMBDA_PORT', 3002),
   dynamoPort: port('DYNAMODB_PORT', 8000),
   fauxqsPort: port('FAUXQS_PORT', 4566),
+  eventsPort: port('EVENTS_PORT', 4010),
 });
 stopOnSignal(stack);
 // An admin of the demo project for a day: `npm run token` makes others.
@@ -105,6 +106,16 @@ Or in one go:
 
   JOB=$(curl -s -X POST -H "X-Auth-Token: $TOKEN" ${graphs}/${graphId}/backups | sed -E 's/.*"jobId":"([^"]+)".*/\\1/')
   until curl -s -H "X-Auth-Token: $TOKEN" ${graphs}/${graphId}/jobs/$JOB/status | tee /dev/stderr | grep -qE '"status":"(success|failed)"|errorCode'; do sleep 1; done
+
+Backups without a person: a policy that backs the graph up every minute, keeping 3 automatic ones,
+
+  curl -s -X PUT -H "X-Auth-Token: $TOKEN" -H 'content-type: application/json' \\
+    -d '{"enabled":true,"schedule":"rate(1 minute)","keepAuto":3}' ${graphs}/${graphId}/backup-policy
+
+or an event, as another system would put it on EventBridge (the local one: ${stack.eventBus.endpoint}):
+
+  npm run event -- --project ${PROJECT} --graph ${graphId}
+  npm run event -- --list          # every event, "Graph Backup Succeeded" and the like included
 
 Press Ctrl-C to stop.`);
 }

@@ -5,6 +5,7 @@ import { GesError } from '../errors.js';
 import { GraphStatus } from '../graphs/model.js';
 import type { JobDetail, JobRecord } from '../jobs/model.js';
 import type { JobTask, RunContext } from '../jobs/run-job.js';
+import { applyRetention } from '../policies/retention.js';
 import {
   ContentDigest,
   FORMAT_VERSION,
@@ -29,7 +30,7 @@ export const backupTask: JobTask = {
     const backup = await deps.backups.get(job.projectId, job.backupId as string);
     if (!backup) throw new GesError('GES.7024');
     const manifest = await snapshot(deps, job, backup, context);
-    return transact(deps.ddb, [
+    const ended = await transact(deps.ddb, [
       deps.jobs.endAction(job, { status: 'success' }, deps.clock.now(), context.runId),
       deps.backups.completeAction(backup, {
         endAt: deps.clock.now(),
@@ -39,6 +40,8 @@ export const backupTask: JobTask = {
       }),
       deps.graphs.releaseAction(job, job.jobId, GraphStatus.running),
     ]);
+    if (ended && backup.backupMethod === 'auto') await applyRetention(deps, backup, context.log);
+    return ended;
   },
 
   failActions: (deps, job, end, at, runId) => [

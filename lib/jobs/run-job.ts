@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Deps } from '../deps.js';
 import { type TransactItem, transact } from '../dynamo.js';
 import { DependencyUnavailable, type GesCode, GesError, isTransientAwsError } from '../errors.js';
+import { announceJobEnd } from '../events/job-events.js';
 import type { JobMessage } from './job-queue.js';
 import type { JobEnd } from './job-repo.js';
 import { isTerminal, type JobDetail, type JobName, type JobRecord } from './model.js';
@@ -97,6 +98,7 @@ export async function runJob(
     }
     if (!(await task.run(deps, job, context))) throw new LeaseLost();
     log.info('job succeeded', { jobName: job.jobName });
+    await announceJobEnd(deps, job.projectId, job.jobId);
     return 'succeeded';
   } catch (e) {
     if (e instanceof LeaseLost) {
@@ -128,6 +130,7 @@ async function failRun(
   await task.cleanUp?.(deps, job).catch((error: unknown) => {
     deps.log.warn('could not clean up after a failed job', { jobId: job.jobId, error: error as Error });
   });
+  await announceJobEnd(deps, job.projectId, job.jobId);
   return 'failed';
 }
 

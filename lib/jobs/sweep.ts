@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { transact } from '../dynamo.js';
+import { announceJobEnd } from '../events/job-events.js';
 import type { JobTasks } from './run-job.js';
 
 const PAGE = 100;
@@ -20,6 +21,7 @@ export async function sweepOverdueJobs(deps: Deps, tasks: JobTasks): Promise<{ f
     const ended = released || (await transact(deps.ddb, [deps.jobs.endAction(job, TIMED_OUT, now)]));
     if (!ended) continue; // it ended meanwhile, on its own
     failed.push(job.jobId);
+    await announceJobEnd(deps, job.projectId, job.jobId);
     deps.log.warn('job timed out; failed by the sweeper', { jobId: job.jobId, jobName: job.jobName });
     await task?.cleanUp?.(deps, job).catch((error: unknown) => {
       deps.log.warn('could not clean up after a timed-out job', { jobId: job.jobId, error: error as Error });

@@ -7,6 +7,7 @@ export default async function setup(project: TestProject) {
   project.provide('baseUrl', stack.baseUrl);
   project.provide('endpoints', stack.endpoints);
   project.provide('backupBucket', stack.env.BACKUP_BUCKET ?? '');
+  project.provide('eventBus', stack.eventBus.endpoint);
   return () => stack.stop();
 }
 
@@ -14,5 +15,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     backupBucket: string;
+    eventBus: string;
   }
 }

@@ -33,6 +33,8 @@ function withSuffix(definition: ServiceDefinition, suffix: string): ServiceDefin
 
 export type IsolatedStack = {
   deps: Deps;
+  /** What the service published, in order (EventBridge itself is not emulated here). */
+  published: { detailType: string; detail: Record<string, unknown> }[];
   resources: LocalResources;
   sqs: SQSClient;
 };
@@ -56,8 +58,12 @@ export async function isolatedStack(
   const resources = await createLocalResources(definition, endpoints, {
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
   });
-  const deps = createDeps(parseConfig({ ...resources.env, ...options.env }));
-  return { deps, resources, sqs: new SQSClient({ endpoint: endpoints.sqs, ...LOCAL_AWS }) };
+  const published: IsolatedStack['published'] = [];
+  const deps: Deps = {
+    ...createDeps(parseConfig({ ...resources.env, ...options.env })),
+    events: { publish: async (detailType, detail) => void published.push({ detailType, detail }) },
+  };
+  return { deps, published, resources, sqs: new SQSClient({ endpoint: endpoints.sqs, ...LOCAL_AWS }) };
 }
 
 /** Reads (and leaves in place) the messages now visible on a queue. */

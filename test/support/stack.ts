@@ -8,7 +8,7 @@ import { freePorts } from './ports.js';
  */
 export async function startTestStack(options: { visibilityTimeoutSeconds?: number } = {}): Promise<Stack> {
   return startStack({
-    ...(await freePorts(['httpPort', 'lambdaPort', 'dynamoPort', 'fauxqsPort'])),
+    ...(await freePorts(['httpPort', 'lambdaPort', 'dynamoPort', 'fauxqsPort', 'eventsPort'])),
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 3,
     quiet: true,
   });
