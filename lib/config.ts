@@ -19,6 +19,17 @@ const schema = z.object({
   JOB_DEADLINE_SECONDS: z.coerce.number().int().min(10).default(1800),
   /** How long a worker owns a job it took before another delivery may take it over. */
   JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** A backup fans out one task (one SQS message) per group of this many shards. */
+  SHARDS_PER_TASK: z.coerce.number().int().min(1).max(256).default(2),
+  /**
+   * A task that has run this long starts no new segment: it checkpoints and goes on in a new message
+   * (Lambda stops at 15 minutes; a segment must fit in what is left).
+   */
+  TASK_BUDGET_SECONDS: z.coerce.number().min(0).default(600),
+  /** Items in one part file at most: a shard larger than this spans several segments. */
+  SEGMENT_ITEMS: z.coerce.number().int().min(1).default(250_000),
+  /** Items per DynamoDB page when reading shards; DynamoDB's own 1 MB pages when unset. */
+  QUERY_PAGE_SIZE: z.coerce.number().int().min(1).optional(),
   /** Shards snapshotted at once inside one worker invocation. */
   SNAPSHOT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Ended jobs expire (DynamoDB TTL) this long after they end. */
@@ -45,6 +56,10 @@ export type Config = {
   jobDeadlineSeconds: number;
   jobLeaseSeconds: number;
   snapshotConcurrency: number;
+  shardsPerTask: number;
+  taskBudgetMs: number;
+  segmentItems: number;
+  queryPageSize: number | undefined;
   jobRetentionDays: number;
   backupQuota: number;
   graphQuota: number;
@@ -69,6 +84,10 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobDeadlineSeconds: e.JOB_DEADLINE_SECONDS,
     jobLeaseSeconds: e.JOB_LEASE_SECONDS,
     snapshotConcurrency: e.SNAPSHOT_CONCURRENCY,
+    shardsPerTask: e.SHARDS_PER_TASK,
+    taskBudgetMs: e.TASK_BUDGET_SECONDS * 1000,
+    segmentItems: e.SEGMENT_ITEMS,
+    queryPageSize: e.QUERY_PAGE_SIZE,
     jobRetentionDays: e.JOB_RETENTION_DAYS,
     backupQuota: e.BACKUP_QUOTA,
     graphQuota: e.GRAPH_QUOTA,

@@ -1,10 +1,11 @@
+import { z } from 'zod';
 import { mapLimit } from '../concurrency.js';
 import type { Deps } from '../deps.js';
 import { transact } from '../dynamo.js';
 import { GesError } from '../errors.js';
 import { GraphStatus } from '../graphs/model.js';
 import type { JobDetail, JobRecord } from '../jobs/model.js';
-import type { JobTask, RunContext } from '../jobs/run-job.js';
+import type { JobTask, RunContext, TaskResult } from '../jobs/run-job.js';
 import { applyRetention } from '../policies/retention.js';
 import {
   ContentDigest,
@@ -15,33 +16,66 @@ import {
   partFileName,
 } from './format.js';
 import { type BackupRecord, backupPrefix } from './model.js';
-import { snapshotShard } from './snapshot.js';
+import { snapshotSegment } from './snapshot.js';
 
 const backupIds = (job: JobRecord) => ({ projectId: job.projectId, backupId: job.backupId as string });
 
+/** One task of a backup: a group of shards, and where to go on from after a checkpoint. */
+const stepSchema = z.object({
+  runId: z.string(),
+  task: z.number().int().min(0),
+  shards: z.array(z.number().int().min(0)).min(1),
+  from: z
+    .object({
+      shard: z.number().int(),
+      segment: z.number().int(),
+      startKey: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+});
+type Step = z.infer<typeof stepSchema>;
+
 /**
- * A BackupGraph job: every shard streamed to its part file, then the manifest (the commit marker),
- * then one transaction that ends the job, marks the backup good and frees the graph.
+ * A BackupGraph job fans out: the delivery that takes the job counts the shards and sends one task
+ * per group of shards (`SHARDS_PER_TASK`), each its own SQS message, run concurrently by the worker.
+ * A task writes one part file per shard segment and records each on the job; the last task to finish
+ * (a set on the job counts them) writes the manifest, the commit marker, and ends the job in one
+ * transaction with the backup and the graph's lock. A task whose time (`TASK_BUDGET_SECONDS`) is up
+ * starts no new segment: it checkpoints and goes on in a new message. Segments have fixed bounds, so
+ * a retried, duplicated or continued task writes exactly the same files.
  */
 export const backupTask: JobTask = {
   failure: { code: 'GES.7040', what: 'Failed to back up a graph' },
 
   async run(deps, job, context) {
-    const backup = await deps.backups.get(job.projectId, job.backupId as string);
-    if (!backup) throw new GesError('GES.7024');
-    const manifest = await snapshot(deps, job, backup, context);
-    const ended = await transact(deps.ddb, [
-      deps.jobs.endAction(job, { status: 'success' }, deps.clock.now(), context.runId),
-      deps.backups.completeAction(backup, {
-        endAt: deps.clock.now(),
-        sizeBytes: manifest.totalBytes,
-        vertexNum: manifest.counts.vertices,
-        edgeNum: manifest.counts.edges,
-      }),
-      deps.graphs.releaseAction(job, job.jobId, GraphStatus.running),
-    ]);
-    if (ended && backup.backupMethod === 'auto') await applyRetention(deps, backup, context.log);
-    return ended;
+    const backup = await backupOf(deps, job);
+    const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
+    const expected = await mapLimit(shards, deps.config.snapshotConcurrency, (shard) =>
+      deps.data.countShard(backup.graphId, backup.generation, shard),
+    );
+    const groups: number[][] = [];
+    for (let i = 0; i < shards.length; i += deps.config.shardsPerTask) {
+      groups.push(shards.slice(i, i + deps.config.shardsPerTask));
+    }
+    const detail: JobDetail = {
+      vertices: { done: 0, expected: expected.reduce((n, c) => n + c.vertices, 0) },
+      edges: { done: 0, expected: expected.reduce((n, c) => n + c.edges, 0) },
+      shards: { done: 0, expected: shards.length },
+    };
+    if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, groups.length, detail)))
+      return 'lost';
+    const steps: Step[] = groups.map((shards, task) => ({ runId: context.runId, task, shards }));
+    // Every task but the first goes out as a message; this delivery runs the first itself.
+    const [first, ...others] = steps as [Step, ...Step[]];
+    await deps.queue.sendAll(
+      others.map((step) => ({ projectId: job.projectId, jobId: job.jobId, step })),
+      context.requestId,
+    );
+    return runTask(deps, job, backup, first, context);
+  },
+
+  async continue(deps, job, step, context) {
+    return runTask(deps, job, await backupOf(deps, job), stepSchema.parse(step), context);
   },
 
   failActions: (deps, job, end, at, runId) => [
@@ -56,43 +90,97 @@ export const backupTask: JobTask = {
   },
 };
 
-async function snapshot(
+/** One task: its shards, segment by segment, each part recorded on the job; the last task finishes. */
+async function runTask(
+  deps: Deps,
+  job: JobRecord,
+  backup: BackupRecord,
+  step: Step,
+  context: RunContext,
+): Promise<TaskResult> {
+  const started = deps.clock.now();
+  const timeIsUp = () => deps.clock.now() - started >= deps.config.taskBudgetMs;
+  let segmentsDone = 0;
+  for (const shard of step.shards.filter((s) => !step.from || s >= step.from.shard)) {
+    const resume = step.from?.shard === shard ? step.from : undefined;
+    let segment = resume?.segment ?? 0;
+    let startKey = resume?.startKey;
+    for (;;) {
+      if (segmentsDone > 0 && timeIsUp()) {
+        // Checkpoint: the rest of this task goes on in a new message.
+        const from = { shard, segment, ...(startKey && { startKey }) };
+        await deps.queue.send(
+          { projectId: job.projectId, jobId: job.jobId, step: { ...step, from } },
+          context.requestId,
+        );
+        return 'handed-off';
+      }
+      const written = await snapshotSegment(
+        deps.data,
+        deps.blobs,
+        {
+          graphId: backup.graphId,
+          generation: backup.generation,
+          shard,
+          segment,
+          startKey,
+          maxItems: deps.config.segmentItems,
+          pageSize: deps.config.queryPageSize,
+        },
+        backupPrefix(backup),
+        partFileName(shard, segment, context.runId),
+      );
+      const recorded = await deps.jobs.recordPart(job.projectId, job.jobId, context.runId, {
+        ...written.part,
+        // The shard is done when no key is left to resume from.
+        ...(written.resumeKey ? {} : { last: true }),
+      } as PartInfo);
+      if (!recorded) return 'lost';
+      await reportProgress(recorded, context);
+      segmentsDone++;
+      if (!written.resumeKey) break;
+      segment++;
+      startKey = written.resumeKey;
+    }
+  }
+  const now = await deps.jobs.finishTask(job.projectId, job.jobId, context.runId, String(step.task));
+  if (!now) return 'lost';
+  if ((now.tasksDone?.size ?? 0) < (now.tasks ?? Number.POSITIVE_INFINITY)) return 'handed-off';
+  return finish(deps, now, backup, context);
+}
+
+async function backupOf(deps: Deps, job: JobRecord): Promise<BackupRecord> {
+  const backup = await deps.backups.get(job.projectId, job.backupId as string);
+  if (!backup) throw new GesError('GES.7024');
+  return backup;
+}
+
+/** jobDetail and jobProgress from the parts recorded so far. */
+async function reportProgress(job: JobRecord, context: RunContext) {
+  const parts = Object.values(job.parts ?? {}) as (PartInfo & { last?: boolean })[];
+  const expected = job.detail;
+  const shardsExpected = expected?.shards.expected ?? 1;
+  const detail: JobDetail = {
+    vertices: { done: parts.reduce((n, p) => n + p.vertices, 0), expected: expected?.vertices.expected },
+    edges: { done: parts.reduce((n, p) => n + p.edges, 0), expected: expected?.edges.expected },
+    shards: { done: parts.filter((p) => p.last).length, expected: shardsExpected },
+  };
+  const total = (detail.vertices.expected ?? 0) + (detail.edges.expected ?? 0);
+  const done = detail.vertices.done + detail.edges.done;
+  const byRecords = total ? done / total : detail.shards.done / shardsExpected;
+  await context.report(Math.min(99, Math.floor(99 * byRecords)), detail);
+}
+
+/** The last task: the manifest from every recorded part, then the one transaction that ends it all. */
+async function finish(
   deps: Deps,
   job: JobRecord,
   backup: BackupRecord,
   context: RunContext,
-): Promise<Manifest> {
-  const { data, blobs, config } = deps;
-  const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
-  const folder = backupPrefix(backup);
-
-  const expected = await mapLimit(shards, config.snapshotConcurrency, (shard) =>
-    data.countShard(backup.graphId, backup.generation, shard),
-  );
-  const detail: JobDetail = {
-    vertices: { done: 0, expected: expected.reduce((n, c) => n + c.vertices, 0) },
-    edges: { done: 0, expected: expected.reduce((n, c) => n + c.edges, 0) },
-    shards: { done: 0, expected: shards.length },
-  };
-  // Progress goes out one report after another, so a late one never overwrites a newer figure.
-  let reporting = Promise.resolve();
-  const report = () => {
-    const now = structuredClone(detail);
-    const percent = Math.min(99, Math.floor((99 * now.shards.done) / now.shards.expected));
-    reporting = reporting.then(() => context.report(percent, now));
-    return reporting;
-  };
-
-  const parts: PartInfo[] = await mapLimit(shards, config.snapshotConcurrency, async (shard) => {
-    const source = { graphId: backup.graphId, generation: backup.generation, shard };
-    const part = await snapshotShard(data, blobs, source, folder, partFileName(shard, context.runId));
-    detail.vertices.done += part.vertices;
-    detail.edges.done += part.edges;
-    detail.shards.done += 1;
-    await report();
-    return part;
-  });
-
+): Promise<TaskResult> {
+  const parts = Object.values(job.parts ?? {})
+    .map(({ last: _last, ...part }: PartInfo & { last?: boolean }) => part)
+    .sort((a, b) => a.shard - b.shard || a.segment - b.segment);
   const digest = new ContentDigest();
   for (const part of parts) digest.merge(part.contentDigest);
   const manifest: Manifest = {
@@ -105,15 +193,32 @@ async function snapshot(
     backupMethod: backup.backupMethod,
     createdTimestamp: backup.startAt,
     shards: backup.shards,
-    counts: { vertices: detail.vertices.done, edges: detail.edges.done },
+    counts: {
+      vertices: parts.reduce((n, p) => n + p.vertices, 0),
+      edges: parts.reduce((n, p) => n + p.edges, 0),
+    },
     totalBytes: parts.reduce((n, p) => n + p.bytes, 0),
     contentDigest: { algorithm: 'sha256-sum-mod-2^256', value: digest.hex() },
     files: parts,
   };
-  // The manifest is the commit marker: written only once every part is safely stored, and only by
-  // the run that still owns the job (a run that lost it stops here).
-  await reporting;
-  await context.report(99, detail);
-  await blobs.put(folder + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');
-  return manifest;
+  // The manifest is the commit marker: written once every part is stored, and only by a run that
+  // still owns the job (a run that lost it stops at this report).
+  await context.report(99, { ...(job.detail as JobDetail) });
+  await deps.blobs.put(
+    backupPrefix(backup) + MANIFEST_FILE,
+    JSON.stringify(manifest, null, 2),
+    'application/json',
+  );
+  const ended = await transact(deps.ddb, [
+    deps.jobs.endAction(job, { status: 'success' }, deps.clock.now(), context.runId),
+    deps.backups.completeAction(backup, {
+      endAt: deps.clock.now(),
+      sizeBytes: manifest.totalBytes,
+      vertexNum: manifest.counts.vertices,
+      edgeNum: manifest.counts.edges,
+    }),
+    deps.graphs.releaseAction(job, job.jobId, GraphStatus.running),
+  ]);
+  if (ended && backup.backupMethod === 'auto') await applyRetention(deps, backup, context.log);
+  return ended ? 'ended' : 'lost';
 }

@@ -5,7 +5,7 @@ import { type GraphElement, isVertex } from '../graphs/model.js';
 
 /**
  * The backup format, version 1.0 (documented in the README):
- * - part files `part-{shard:5}-{run}.jsonl.gz`: gzip, one JSON record a line, in the data-plane API's
+ * - part files `part-{shard:5}-{segment:3}-{run}.jsonl.gz`: gzip, one JSON record a line, in the data-plane API's
  *   shapes `{"vertex","label","properties"}` and `{"source","target","label","properties"}`, with
  *   property names sorted so that a record has exactly one spelling;
  * - `manifest.json`, written last: the commit marker. A backup without a valid manifest does not exist.
@@ -13,8 +13,9 @@ import { type GraphElement, isVertex } from '../graphs/model.js';
 export const FORMAT_VERSION = '1.0';
 export const MANIFEST_FILE = 'manifest.json';
 
-export const partFileName = (shard: number, runId: string) =>
-  `part-${String(shard).padStart(5, '0')}-${runId.slice(0, 8)}.jsonl.gz`;
+/** A shard may span several segments when a task ran out of time and went on in another. */
+export const partFileName = (shard: number, segment: number, runId: string) =>
+  `part-${String(shard).padStart(5, '0')}-${String(segment).padStart(3, '0')}-${runId.slice(0, 8)}.jsonl.gz`;
 
 const sorted = (props: Record<string, string[]>) =>
   Object.fromEntries(
@@ -60,6 +61,7 @@ export class ContentDigest {
 export const partSchema = z.strictObject({
   key: z.string(),
   shard: z.number().int().min(0),
+  segment: z.number().int().min(0).default(0),
   records: z.number().int().min(0),
   vertices: z.number().int().min(0),
   edges: z.number().int().min(0),

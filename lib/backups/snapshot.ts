@@ -2,38 +2,57 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { GraphDataRepo } from '../graphs/data-repo.js';
+import type { GraphDataRepo, ResumeKey } from '../graphs/data-repo.js';
 import type { BlobStore } from './blob-store.js';
 import { ContentDigest, type PartInfo, recordLine } from './format.js';
 
-export type ShardSource = { graphId: string; generation: number; shard: number };
+/** One segment of a shard: the `maxItems` items after `startKey` (from the start when absent). */
+export type Segment = {
+  graphId: string;
+  generation: number;
+  shard: number;
+  segment: number;
+  startKey?: ResumeKey | undefined;
+  maxItems: number;
+  /** Items per DynamoDB page; DynamoDB's 1 MB pages when absent. */
+  pageSize?: number | undefined;
+};
 
 /**
- * Streams one shard into one part file: DynamoDB pages become JSON lines, then gzip, then a multipart
- * upload, with the SHA-256 and the byte count taken on the way. Memory holds a page, never a shard.
- * The part's `key` is relative to the backup's folder, so a backup can be copied anywhere whole.
+ * Streams one segment of a shard into one part file: DynamoDB pages become JSON lines, then gzip,
+ * then a multipart upload, with the SHA-256 and the byte count taken on the way. Memory holds a page,
+ * never a shard. A segment's bounds depend only on where it starts and its size, so a retried or
+ * duplicated segment writes the same file, and `resumeKey` (absent at the shard's end) is where the
+ * next one starts. The part's `key` is relative to the backup's folder, so a backup can be copied
+ * anywhere whole.
  */
-export async function snapshotShard(
+export async function snapshotSegment(
   data: GraphDataRepo,
   blobs: BlobStore,
-  source: ShardSource,
+  segment: Segment,
   folder: string,
   file: string,
-): Promise<PartInfo> {
+): Promise<{ part: PartInfo; resumeKey: ResumeKey | undefined }> {
   const digest = new ContentDigest();
   const counts = { vertices: 0, edges: 0 };
+  let resumeKey = segment.startKey;
   async function* lines() {
-    for await (const page of data.readShard(source.graphId, source.generation, source.shard)) {
+    let read = 0;
+    do {
+      const limit = Math.min(segment.pageSize ?? segment.maxItems, segment.maxItems - read);
+      const page = await data.readPage(segment.graphId, segment.generation, segment.shard, resumeKey, limit);
       let chunk = '';
-      for (const item of page) {
+      for (const item of page.items) {
         const line = recordLine(item);
         digest.add(line);
         if (item.k === 'V') counts.vertices++;
         else counts.edges++;
         chunk += `${line}\n`;
       }
+      read += page.items.length;
+      resumeKey = page.resumeKey;
       if (chunk) yield chunk;
-    }
+    } while (resumeKey && read < segment.maxItems);
   }
 
   const sha256 = createHash('sha256');
@@ -52,9 +71,10 @@ export async function snapshotShard(
   });
   await Promise.all([pipeline(Readable.from(lines()), createGzip(), meter, body), uploading]);
 
-  return {
+  const part: PartInfo = {
     key: file,
-    shard: source.shard,
+    shard: segment.shard,
+    segment: segment.segment,
     records: counts.vertices + counts.edges,
     vertices: counts.vertices,
     edges: counts.edges,
@@ -62,4 +82,5 @@ export async function snapshotShard(
     sha256: sha256.digest('hex'),
     contentDigest: digest.hex(),
   };
+  return { part, resumeKey };
 }

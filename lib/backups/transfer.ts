@@ -77,10 +77,11 @@ export const exportTask: JobTask = {
     await deps.blobs
       .onBucket(to.bucket)
       .copyFrom({ bucket: from.bucket, key: from.folder + MANIFEST_FILE }, to.folder + MANIFEST_FILE);
-    return transact(deps.ddb, [
+    const ended = await transact(deps.ddb, [
       deps.jobs.endAction(job, { status: 'success' }, deps.clock.now(), context.runId),
       deps.backups.unuseAction(backup, job.jobId),
     ]);
+    return ended ? 'ended' : 'lost';
   },
   failActions: (deps, job, end, at, runId) => [
     deps.jobs.endAction(job, end, at, runId),
@@ -170,13 +171,14 @@ export const importTask: JobTask = {
       backupMethod: 'import',
     };
     await deps.blobs.put(folder + MANIFEST_FILE, JSON.stringify(own, null, 2), 'application/json');
-    return transact(deps.ddb, [
+    const ended = await transact(deps.ddb, [
       deps.jobs.endAction(job, { status: 'success' }, deps.clock.now(), context.runId),
       deps.backups.completeAction(
         { projectId: job.projectId, backupId: job.backupId as string },
         { endAt: deps.clock.now(), sizeBytes: manifest.totalBytes, vertexNum: counted.v, edgeNum: counted.e },
       ),
     ]);
+    return ended ? 'ended' : 'lost';
   },
   failActions: (deps, job, end, at, runId) => [
     deps.jobs.endAction(job, end, at, runId),

@@ -27,6 +27,8 @@ const MAX_BATCH_RETRIES = 8;
 type BatchWriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string] | undefined;
 
 export type ShardCounts = { vertices: number; edges: number };
+/** Where a read of a shard stopped: DynamoDB's LastEvaluatedKey. */
+export type ResumeKey = Record<string, unknown>;
 export type LabelCounts = { vertex: Record<string, number>; edge: Record<string, number> };
 
 /** Vertices and edges in the graph data table (key scheme in `data-keys.ts`). */
@@ -169,16 +171,26 @@ export class GraphDataRepo {
 
   /** Streams one shard's items, a page at a time, in key order: memory stays bounded by a page. */
   async *readShard(graphId: string, generation: number, shard: number): AsyncGenerator<DataItem[]> {
-    let start: Record<string, unknown> | undefined;
+    let startKey: ResumeKey | undefined;
     do {
-      const out = await this.query({
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard) },
-        ExclusiveStartKey: start,
-      });
-      yield (out.Items ?? []) as DataItem[];
-      start = out.LastEvaluatedKey;
-    } while (start);
+      const page = await this.readPage(graphId, generation, shard, startKey);
+      yield page.items;
+      startKey = page.resumeKey;
+    } while (startKey);
+  }
+
+  /** One page of a shard from `startKey`, at most `limit` items; `resumeKey` is absent at the end. */
+  async readPage(graphId: string, generation: number, shard: number, startKey?: ResumeKey, limit?: number) {
+    const out = await this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard) },
+      ExclusiveStartKey: startKey,
+      ...(limit && { Limit: limit }),
+    });
+    return {
+      items: (out.Items ?? []) as DataItem[],
+      resumeKey: out.LastEvaluatedKey as ResumeKey | undefined,
+    };
   }
 
   private async query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {

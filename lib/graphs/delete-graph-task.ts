@@ -34,10 +34,11 @@ export const deleteGraphTask: JobTask = {
     for (const backup of backupsToDelete(backups, job.keepBackup ?? false)) {
       if (backup.deleting || (await deps.backups.markDeleting(backup))) await removeBackup(deps, backup);
     }
-    return transact(deps.ddb, [
+    const ended = await transact(deps.ddb, [
       deps.jobs.endAction(job, { status: 'success' }, deps.clock.now(), context.runId),
       deps.graphs.removeAction(job),
     ]);
+    return ended ? 'ended' : 'lost';
   },
 
   failActions: (deps, job, end, at, runId) => [

@@ -5,6 +5,7 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { PartInfo } from '../backups/format.js';
 import { isConditionFailure, type TransactItem } from '../dynamo.js';
 import { translateAwsError } from '../errors.js';
 import { ACTIVE_JOBS, activeJobKeys, jobIndexKeys, jobKey, jobListKey, overdueBefore } from '../keys.js';
@@ -172,12 +173,71 @@ export class JobRepo {
     });
   }
 
+  /** A run splits its job into `tasks` tasks: the record starts counting them. */
+  async startTasks(projectId: string, jobId: string, runId: string, tasks: number, detail: JobDetail) {
+    return this.updateOwned(
+      projectId,
+      jobId,
+      runId,
+      'SET tasks = :tasks, parts = :none, detail = :detail, progress = :zero REMOVE tasksDone',
+      { ':tasks': tasks, ':none': {}, ':detail': detail, ':zero': 0 },
+    );
+  }
+
+  /** Records one part file of a task; idempotent (a part's key names its shard and segment). */
+  async recordPart(projectId: string, jobId: string, runId: string, part: PartInfo) {
+    return this.updateOwnedReturning(
+      projectId,
+      jobId,
+      runId,
+      'SET parts.#part = :part',
+      { ':part': part },
+      {
+        '#part': `${part.shard}.${part.segment}`,
+      },
+    );
+  }
+
+  /** Counts a task done (a set, so a duplicate delivery counts once); returns the job as it now is. */
+  async finishTask(projectId: string, jobId: string, runId: string, task: string) {
+    return this.updateOwnedReturning(projectId, jobId, runId, 'ADD tasksDone :task', {
+      ':task': new Set([task]),
+    });
+  }
+
   /**
    * Gives the job back after a retryable fault, so the next delivery can take it at once instead of
    * waiting for the lease to run out.
    */
   async releaseLease(projectId: string, jobId: string, runId: string): Promise<void> {
     await this.updateOwned(projectId, jobId, runId, 'SET leaseUntil = :zero', { ':zero': 0 });
+  }
+
+  private async updateOwnedReturning(
+    projectId: string,
+    jobId: string,
+    runId: string,
+    UpdateExpression: string,
+    values: Record<string, unknown>,
+    names: Record<string, string> = {},
+  ): Promise<JobRecord | undefined> {
+    try {
+      const out = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(projectId, jobId),
+          UpdateExpression,
+          ConditionExpression: '#status = :running AND runId = :run',
+          ExpressionAttributeNames: { '#status': 'status', ...names },
+          ExpressionAttributeValues: { ...values, ':running': 'running', ':run': runId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toJob(out.Attributes ?? {});
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw translateAwsError('DynamoDB', e);
+    }
   }
 
   private async updateOwned(

@@ -1,3 +1,5 @@
+import type { PartInfo } from '../backups/format.js';
+
 export type JobStatus = 'pending' | 'running' | 'success' | 'failed';
 export type JobName =
   | 'CreateGraph'
@@ -30,6 +32,10 @@ export type JobRecord = {
   deadlineAt: number;
   /** The backup a BackupGraph job writes, or a StartGraph job restores. */
   backupId?: string;
+  /** BackupGraph: the tasks it fanned out into, those done, and the part files written so far. */
+  tasks?: number;
+  tasksDone?: Set<string>;
+  parts?: Record<string, PartInfo>;
   /** ExportBackup / ImportBackup: the bucket and folder of the caller's copy. */
   bucket?: string;
   folder?: string;

@@ -8,7 +8,13 @@ import type { JobEnd } from './job-repo.js';
 import { isTerminal, type JobDetail, type JobName, type JobRecord } from './model.js';
 
 /** How a delivery ended, for the log and the tests; a retryable fault is thrown instead. */
-export type RunOutcome = 'succeeded' | 'failed' | 'already-ended' | 'held-elsewhere' | 'lease-lost';
+export type RunOutcome =
+  | 'succeeded'
+  | 'failed'
+  | 'handed-off'
+  | 'already-ended'
+  | 'held-elsewhere'
+  | 'lease-lost';
 
 /** The receive count of this delivery, and the API request that queued the job (for the logs). */
 export type Delivery = { attempt: number; requestId?: string | undefined };
@@ -28,12 +34,27 @@ export type RunContext = {
   log: Logger;
   /** Records progress; throws LeaseLost when the run no longer owns the job. */
   report(progress: number, detail: JobDetail): Promise<void>;
+  /** The API request that queued the job, to pass on with any message the task sends. */
+  requestId?: string | undefined;
 };
+
+/**
+ * What a task's work came to: the job ended (its last write succeeded), the work goes on in messages
+ * the task sent (fan-out, or a checkpoint), or the run lost the job to a later run.
+ */
+export type TaskResult = 'ended' | 'handed-off' | 'lost';
 
 /** What one kind of job does in the worker. */
 export type JobTask = {
-  /** The work. Its last write ends the job, conditional on `runId`: false if the run lost the job. */
-  run(deps: Deps, job: JobRecord, context: RunContext): Promise<boolean>;
+  /** The work of the delivery that takes the job. Every write is conditional on `context.runId`. */
+  run(deps: Deps, job: JobRecord, context: RunContext): Promise<TaskResult>;
+  /** A `step` message the task sent itself, under the run that sent it. */
+  continue?(
+    deps: Deps,
+    job: JobRecord,
+    step: Record<string, unknown>,
+    context: RunContext,
+  ): Promise<TaskResult>;
   /** The items that end the job failed and release what it holds, in one transaction. */
   failActions(
     deps: Deps,
@@ -51,10 +72,11 @@ export type JobTask = {
 export type JobTasks = Partial<Record<JobName, JobTask>>;
 
 /**
- * Runs one delivery of a job. The job is taken under a lease with a fencing token (`runId`); every
- * write of the run is conditional on it, so a duplicate, late or concurrent delivery changes nothing.
- * A retryable fault is thrown (SQS delivers again) unless this is the last delivery, when the job is
- * failed instead: every job ends.
+ * Runs one delivery of a job. A plain message takes the job under a lease with a fencing token
+ * (`runId`); a `step` message continues the work of the run that sent it. Every write of a run is
+ * conditional on its token, so a duplicate, late or concurrent delivery changes nothing. A retryable
+ * fault is thrown (SQS delivers again) unless this is the last delivery, when the job is failed
+ * instead: every job ends.
  */
 export async function runJob(
   deps: Deps,
@@ -62,23 +84,10 @@ export async function runJob(
   message: JobMessage,
   delivery: Delivery,
 ): Promise<RunOutcome> {
-  const { config, jobs, clock } = deps;
-  const runId = deps.ids.jobId();
-  const lastDelivery = delivery.attempt >= config.maxReceiveCount;
-  const job = await jobs.take(
-    message.projectId,
-    message.jobId,
-    runId,
-    clock.now(),
-    config.jobLeaseSeconds * 1000,
-  );
-  if (!job) {
-    const current = await jobs.get(message.projectId, message.jobId);
-    if (!current || isTerminal(current.status)) return 'already-ended';
-    // Another run holds a live lease. On the last delivery leave it to that run (or to the sweeper).
-    if (lastDelivery) return 'held-elsewhere';
-    throw new JobHeldElsewhere(`job ${message.jobId} is held by run ${current.runId}`);
-  }
+  const lastDelivery = delivery.attempt >= deps.config.maxReceiveCount;
+  const claimed = message.step ? await stepOf(deps, message) : await take(deps, message, lastDelivery);
+  if (typeof claimed === 'string') return claimed;
+  const { job, runId } = claimed;
   const task = tasks[job.jobName];
   if (!task) throw new Error(`no worker task for ${job.jobName} jobs`);
 
@@ -88,15 +97,22 @@ export async function runJob(
   const context: RunContext = {
     runId,
     log,
+    requestId: delivery.requestId,
     report: async (progress, detail) => {
-      if (!(await jobs.progress(job.projectId, job.jobId, runId, progress, detail))) throw new LeaseLost();
+      if (!(await deps.jobs.progress(job.projectId, job.jobId, runId, progress, detail)))
+        throw new LeaseLost();
     },
   };
   try {
-    if (clock.now() > job.deadlineAt) {
+    if (deps.clock.now() > job.deadlineAt) {
       return await failRun(deps, task, job, runId, { code: 'GES.7005', message: 'job timed out' });
     }
-    if (!(await task.run(deps, job, context))) throw new LeaseLost();
+    const result =
+      message.step && task.continue
+        ? await task.continue(deps, job, message.step, context)
+        : await task.run(deps, job, context);
+    if (result === 'lost') throw new LeaseLost();
+    if (result === 'handed-off') return 'handed-off';
     log.info('job succeeded', { jobName: job.jobName });
     await announceJobEnd(deps, job.projectId, job.jobId);
     return 'succeeded';
@@ -108,12 +124,34 @@ export async function runJob(
     const retryable = e instanceof DependencyUnavailable || isTransientAwsError(e);
     if (retryable && !lastDelivery) {
       log.warn('retryable fault; SQS will deliver again', { error: e as Error, attempt: delivery.attempt });
-      await jobs.releaseLease(job.projectId, job.jobId, runId).catch(() => undefined);
+      if (!message.step) await deps.jobs.releaseLease(job.projectId, job.jobId, runId).catch(() => undefined);
       throw e;
     }
     log.error('job failed', { error: e as Error, attempt: delivery.attempt });
     return await failRun(deps, task, job, runId, failReason(task, e, delivery.attempt));
   }
+}
+
+/** Takes a pending job, or one whose owner's lease ran out. */
+async function take(deps: Deps, message: JobMessage, lastDelivery: boolean) {
+  const runId = deps.ids.jobId();
+  const leaseMs = deps.config.jobLeaseSeconds * 1000;
+  const job = await deps.jobs.take(message.projectId, message.jobId, runId, deps.clock.now(), leaseMs);
+  if (job) return { job, runId };
+  const current = await deps.jobs.get(message.projectId, message.jobId);
+  if (!current || isTerminal(current.status)) return 'already-ended' as const;
+  // Another run holds a live lease. On the last delivery leave it to that run (or to the sweeper).
+  if (lastDelivery) return 'held-elsewhere' as const;
+  throw new JobHeldElsewhere(`job ${message.jobId} is held by run ${current.runId}`);
+}
+
+/** A step of a run: only while that run still owns the job. */
+async function stepOf(deps: Deps, message: JobMessage) {
+  const runId = message.step?.runId as string;
+  const job = await deps.jobs.get(message.projectId, message.jobId);
+  if (!job || isTerminal(job.status)) return 'already-ended' as const;
+  if (job.runId !== runId) return 'lease-lost' as const;
+  return { job, runId };
 }
 
 /** Ends the job as failed, releasing what it held, then removes what the run left behind. */
@@ -125,8 +163,9 @@ async function failRun(
   reason: { code: string; message: string },
 ): Promise<RunOutcome> {
   const end = { status: 'failed' as const, ...reason };
-  if (!(await transact(deps.ddb, task.failActions(deps, job, end, deps.clock.now(), runId))))
+  if (!(await transact(deps.ddb, task.failActions(deps, job, end, deps.clock.now(), runId)))) {
     return 'lease-lost';
+  }
   await task.cleanUp?.(deps, job).catch((error: unknown) => {
     deps.log.warn('could not clean up after a failed job', { jobId: job.jobId, error: error as Error });
   });

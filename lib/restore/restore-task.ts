@@ -89,7 +89,7 @@ export const restoreTask: JobTask = {
           context.log.warn('could not drop the replaced generation', { error: error as Error });
         });
     }
-    return switched;
+    return switched ? 'ended' : 'lost';
   },
 
   failActions: (deps, job, end, at, runId) => [

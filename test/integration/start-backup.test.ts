@@ -75,11 +75,13 @@ describe('starting a backup', () => {
   it('fails the job and frees the graph when the job cannot be queued', async () => {
     const { graphId } = await seedGraph(deps);
     let sent: string | undefined;
+    const refuse = async (message: { jobId: string }) => {
+      sent = message.jobId;
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    };
     const downQueue = {
-      send: async (message: { jobId: string }) => {
-        sent = message.jobId;
-        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-      },
+      send: refuse,
+      sendAll: async ([first]: { jobId: string }[]) => refuse(first ?? { jobId: '' }),
     };
 
     const error = await startBackup({ ...deps, queue: downQueue }, { projectId: PROJECT, graphId }).catch(

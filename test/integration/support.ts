@@ -60,7 +60,8 @@ export async function isolatedStack(
   });
   const published: IsolatedStack['published'] = [];
   const deps: Deps = {
-    ...createDeps(parseConfig({ ...resources.env, ...options.env })),
+    // One task per backup unless a test asks for fan-out (fan-out.test.ts does, behind the real queue).
+    ...createDeps(parseConfig({ ...resources.env, SHARDS_PER_TASK: '256', ...options.env })),
     events: { publish: async (detailType, detail) => void published.push({ detailType, detail }) },
   };
   return { deps, published, resources, sqs: new SQSClient({ endpoint: endpoints.sqs, ...LOCAL_AWS }) };

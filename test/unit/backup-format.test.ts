@@ -58,7 +58,7 @@ describe('ContentDigest', () => {
 });
 
 describe('partFileName', () => {
-  it('names a part by its shard and the run that wrote it', () => {
-    expect(partFileName(7, '0123456789abcdef')).toBe('part-00007-01234567.jsonl.gz');
+  it('names a part by its shard, its segment and the run that wrote it', () => {
+    expect(partFileName(7, 2, '0123456789abcdef')).toBe('part-00007-002-01234567.jsonl.gz');
   });
 });

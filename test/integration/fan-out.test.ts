@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBackup } from '../../lib/backups/start-backup.js';
+import { parseConfig } from '../../lib/config.js';
+import type { Deps } from '../../lib/deps.js';
+import type { JobRecord } from '../../lib/jobs/model.js';
+import { runJob } from '../../lib/jobs/run-job.js';
+import { jobTasks, jobWorker } from '../../lib/worker.js';
+import { type Poller, startSqsPoller } from '../../local/sqs-poller.js';
+import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
+import { type IsolatedStack, isolatedStack } from './support.js';
+
+/**
+ * A backup fans out into tasks, one SQS message each, run concurrently by the worker behind the real
+ * queue; a task out of time checkpoints and goes on in a new message.
+ */
+let stack: IsolatedStack;
+const pollers: Poller[] = [];
+beforeAll(async () => {
+  stack = await isolatedStack({ visibilityTimeoutSeconds: 2 });
+});
+afterAll(async () => {
+  await Promise.all(pollers.map((p) => p.stop()));
+});
+
+/** The stack's deps with other settings, as another deployment of the same code would have. */
+const configured = (env: Record<string, string>): Deps => ({
+  ...stack.deps,
+  config: parseConfig({ ...stack.resources.env, ...env }),
+});
+
+function runWorker(deps: Deps) {
+  const poller = startSqsPoller({
+    sqs: stack.sqs,
+    queueUrl: stack.resources.jobQueue.url,
+    queueArn: stack.resources.jobQueue.arn,
+    region: 'us-east-1',
+    handler: jobWorker(deps),
+    functionName: 'jobWorker',
+    timeoutSeconds: 30,
+    batchSize: 5,
+    concurrency: 3,
+    waitTimeSeconds: 1,
+    log: () => undefined,
+  });
+  pollers.push(poller);
+  return poller;
+}
+
+async function ended(jobId: string): Promise<JobRecord> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const job = await stack.deps.jobs.get(PROJECT, jobId);
+    if (job?.status === 'success' || job?.status === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job did not end: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a backup that fans out', () => {
+  it('runs one task per group of shards through the queue, and the last one writes the manifest', async () => {
+    const deps = configured({ SHARDS_PER_TASK: '2' });
+    const poller = runWorker(deps);
+    const content = socialGraph(80);
+    const { graphId } = await seedGraph(deps, content);
+
+    const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    const job = await ended(jobId);
+
+    expect(job).toMatchObject({
+      status: 'success',
+      progress: 100,
+      tasks: 4,
+      detail: {
+        vertices: { done: 80, expected: 80 },
+        edges: { done: 79, expected: 79 },
+        shards: { done: 8, expected: 8 },
+      },
+    });
+    expect(job.tasksDone?.size).toBe(4);
+    const stored = await readBackup(deps, { projectId: PROJECT, graphId, backupId });
+    expect(stored?.manifest.files.map((f) => f.shard)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sortRecords(stored?.records ?? [])).toEqual(sortRecords([...content.vertices, ...content.edges]));
+    const graph = await deps.graphs.get(PROJECT, graphId);
+    expect(graph?.status).toBe('200');
+    expect(graph?.lockJobId).toBeUndefined();
+    await poller.stop();
+  });
+
+  it('checkpoints a task out of time and continues it in new messages, giving the identical backup', async () => {
+    const content = socialGraph(60);
+    const { graphId } = await seedGraph(stack.deps, content);
+    const whole = await startBackup(stack.deps, { projectId: PROJECT, graphId });
+    expect(
+      await runJob(stack.deps, jobTasks, { projectId: PROJECT, jobId: whole.jobId }, { attempt: 1 }),
+    ).toBe('succeeded');
+    // Segments of 4 items, pages of 3, and no time at all: every message writes one segment.
+    const tiny = configured({
+      SHARDS_PER_TASK: '4',
+      SEGMENT_ITEMS: '4',
+      QUERY_PAGE_SIZE: '3',
+      TASK_BUDGET_SECONDS: '0',
+    });
+    const poller = runWorker(tiny);
+
+    const pieced = await startBackup(tiny, { projectId: PROJECT, graphId });
+    expect((await ended(pieced.jobId)).status).toBe('success');
+
+    const a = await readBackup(stack.deps, { projectId: PROJECT, graphId, backupId: whole.backupId });
+    const b = await readBackup(stack.deps, { projectId: PROJECT, graphId, backupId: pieced.backupId });
+    expect(a?.manifest.files).toHaveLength(8);
+    expect(b?.manifest.files.length).toBeGreaterThan(30);
+    expect(b?.manifest.files.every((f) => f.records <= 4)).toBe(true);
+    expect(b?.manifest.contentDigest).toEqual(a?.manifest.contentDigest);
+    expect(b?.manifest.counts).toEqual(a?.manifest.counts);
+    expect(sortRecords(b?.records ?? [])).toEqual(sortRecords(a?.records ?? []));
+    await poller.stop();
+  });
+});
