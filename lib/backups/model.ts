@@ -1,3 +1,7 @@
+import type { GraphRecord } from '../graphs/model.js';
+import type { JobRecord } from '../jobs/model.js';
+import { compactUtc } from '../time.js';
+
 export type BackupStatus = 'backing_up' | 'success' | 'failed';
 export type BackupMethod = 'manual' | 'auto' | 'import';
 
@@ -34,3 +38,26 @@ export const currentArch = () => (process.arch === 'arm64' ? 'aarch64' : 'x86_64
 /** The S3 prefix that holds one backup's files: `{projectId}/{graphId}/{backupId}/`. */
 export const backupPrefix = (b: Pick<BackupRecord, 'projectId' | 'graphId' | 'backupId'>) =>
   `${b.projectId}/${b.graphId}/${b.backupId}/`;
+
+/** GES's names: manual `<graph>-yyyyMMddHHmmss`, automatic `<graph>_yyyyMMddHHmmss_auto` (UTC); ours `_import`. */
+export const backupName = (graphName: string, at: number, method: BackupMethod) =>
+  method === 'manual' ? `${graphName}-${compactUtc(at)}` : `${graphName}_${compactUtc(at)}_${method}`;
+
+/** The record of the backup a job is about to write, of the graph as it is at that instant. */
+export function newBackup(graph: GraphRecord, job: JobRecord, method: BackupMethod): BackupRecord {
+  return {
+    projectId: graph.projectId,
+    backupId: job.backupId as string,
+    name: backupName(graph.name, job.createdAt, method),
+    backupMethod: method,
+    graphId: graph.graphId,
+    graphName: graph.name,
+    graphStatus: graph.status,
+    generation: graph.generation,
+    shards: graph.shards,
+    status: 'backing_up',
+    jobId: job.jobId,
+    startAt: job.createdAt,
+    arch: currentArch(),
+  };
+}

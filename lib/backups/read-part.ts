@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { GesError } from '../errors.js';
 import { edgeSchema, type GraphElement, vertexSchema } from '../graphs/model.js';
 import type { BlobStore } from './blob-store.js';
+import { checksummer } from './checksum.js';
 import { ContentDigest, canonicalLine, type PartInfo } from './format.js';
 
 const recordSchema = z.union([vertexSchema, edgeSchema]);
@@ -30,15 +29,7 @@ export async function readPart(
   const body = await blobs.stream(folder + part.key);
   if (!body) throw corruptPart(part, 'is missing');
 
-  const sha256 = createHash('sha256');
-  let bytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      sha256.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const meter = checksummer();
   const counts = { vertices: 0, edges: 0 };
   const digest = new ContentDigest();
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -63,7 +54,7 @@ export async function readPart(
   };
 
   try {
-    await pipeline(body, meter, createGunzip(), async (source: AsyncIterable<Buffer>) => {
+    await pipeline(body, meter.stream, createGunzip(), async (source: AsyncIterable<Buffer>) => {
       for await (const chunk of source) {
         const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
         rest = lines.pop() ?? '';
@@ -82,7 +73,8 @@ export async function readPart(
       throw corruptPart(part, 'cannot be read');
     throw e;
   }
-  if (bytes !== part.bytes || sha256.digest('hex') !== part.sha256) {
+  const { bytes, sha256 } = meter.result();
+  if (bytes !== part.bytes || sha256 !== part.sha256) {
     throw corruptPart(part, 'does not match its checksum');
   }
   if (

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { GraphDataRepo, ResumeKey } from '../graphs/data-repo.js';
 import type { BlobStore } from './blob-store.js';
+import { checksummer } from './checksum.js';
 import { ContentDigest, type PartInfo, recordLine } from './format.js';
 
 /** One segment of a shard: the `maxItems` items after `startKey` (from the start when absent). */
@@ -55,21 +55,13 @@ export async function snapshotSegment(
     } while (resumeKey && read < segment.maxItems);
   }
 
-  const sha256 = createHash('sha256');
-  let bytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      sha256.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const meter = checksummer();
   const body = new PassThrough();
   const uploading = blobs.upload(folder + file, body, 'application/gzip').catch((e: unknown) => {
     body.destroy(e as Error); // stops the pipeline feeding an upload that has given up
     throw e;
   });
-  await Promise.all([pipeline(Readable.from(lines()), createGzip(), meter, body), uploading]);
+  await Promise.all([pipeline(Readable.from(lines()), createGzip(), meter.stream, body), uploading]);
 
   const part: PartInfo = {
     key: file,
@@ -78,8 +70,7 @@ export async function snapshotSegment(
     records: counts.vertices + counts.edges,
     vertices: counts.vertices,
     edges: counts.edges,
-    bytes,
-    sha256: sha256.digest('hex'),
+    ...meter.result(),
     contentDigest: digest.hex(),
   };
   return { part, resumeKey };

@@ -2,9 +2,8 @@ import type { Deps } from '../deps.js';
 import { GesError } from '../errors.js';
 import { backupRefusal } from '../graphs/rules.js';
 import { newJob, submitJob } from '../jobs/submit.js';
-import { compactUtc } from '../time.js';
 import { backupTask } from './backup-task.js';
-import { type BackupMethod, type BackupRecord, currentArch } from './model.js';
+import { type BackupMethod, newBackup } from './model.js';
 
 export type StartBackupInput = {
   projectId: string;
@@ -14,10 +13,6 @@ export type StartBackupInput = {
   /** `X-Client-Token`: the same token within 8 hours gets the same job instead of a second backup. */
   clientToken?: string | undefined;
 };
-
-/** GES's names: manual `<graph>-yyyyMMddHHmmss`, automatic `<graph>_yyyyMMddHHmmss_auto` (UTC). */
-export const backupName = (graphName: string, at: number, method: BackupMethod) =>
-  method === 'auto' ? `${graphName}_${compactUtc(at)}_auto` : `${graphName}-${compactUtc(at)}`;
 
 /**
  * Starts a backup: in one transaction the pending job, the `backing_up` backup, the graph's lock
@@ -62,21 +57,8 @@ async function begin(deps: Deps, input: StartBackupInput) {
     backupId: deps.ids.uuid(),
     ...(requestId && { requestId }),
   });
-  const backup: BackupRecord = {
-    projectId,
-    backupId: job.backupId as string,
-    name: backupName(graph.name, job.createdAt, method),
-    backupMethod: method,
-    graphId,
-    graphName: graph.name,
-    graphStatus: graph.status,
-    generation: graph.generation,
-    shards: graph.shards,
-    status: 'backing_up',
-    jobId: job.jobId,
-    startAt: job.createdAt,
-    arch: currentArch(),
-  };
+  const backup = newBackup(graph, job, method);
+
   const tokenUse = clientToken
     ? [
         deps.clientTokens.putAction(

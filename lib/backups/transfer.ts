@@ -6,11 +6,11 @@ import { existing } from '../graphs/graphs.js';
 import type { JobRecord } from '../jobs/model.js';
 import type { JobTask } from '../jobs/run-job.js';
 import { newJob, submitJob } from '../jobs/submit.js';
-import { compactUtc, utcTime } from '../time.js';
+import { utcTime } from '../time.js';
 import { findBackup } from './catalog.js';
 import { ContentDigest, MANIFEST_FILE, type Manifest } from './format.js';
 import { readManifest } from './manifest.js';
-import { type BackupRecord, backupPrefix, currentArch } from './model.js';
+import { backupPrefix, newBackup } from './model.js';
 import { readPart } from './read-part.js';
 
 const COPY_CONCURRENCY = 8;
@@ -108,21 +108,8 @@ export async function importBackup(
     ...from,
     ...(input.requestId && { requestId: input.requestId }),
   });
-  const backup: BackupRecord = {
-    projectId: graph.projectId,
-    backupId: job.backupId as string,
-    name: `${graph.name}_${compactUtc(job.createdAt)}_import`,
-    backupMethod: 'import',
-    graphId: graph.graphId,
-    graphName: graph.name,
-    graphStatus: graph.status,
-    generation: graph.generation,
-    shards: graph.shards,
-    status: 'backing_up',
-    jobId: job.jobId,
-    startAt: job.createdAt,
-    arch: currentArch(),
-  };
+  const backup = newBackup(graph, job, 'import');
+
   await submitJob(
     deps,
     job,

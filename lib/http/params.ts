@@ -25,13 +25,20 @@ export const deleteGraphQuery = z
   .object({ keepBackup: flag.optional(), keep_backup: flag.optional() })
   .transform((q) => ({ keepBackup: q.keepBackup ?? q.keep_backup ?? false }));
 
-/** `yyyy-MM-dd`, a UTC day; the start or the end of it in epoch ms. */
+/**
+ * `yyyy-MM-dd`, a UTC day from 1970-01-01 on; the start or the end of it in epoch ms. A day that does
+ * not exist (`2024-02-30`, which Date.parse rolls over into March) is refused, and so is a day before
+ * the epoch, which the job index's time keys cannot express.
+ */
 const day = (edge: 'start' | 'end') =>
   z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .transform((s) => Date.parse(`${s}T00:00:00Z`) + (edge === 'end' ? 86_400_000 - 1 : 0))
-    .refine((ms) => Number.isFinite(ms), 'not a date');
+    .refine((s) => {
+      const ms = Date.parse(`${s}T00:00:00Z`);
+      return Number.isFinite(ms) && ms >= 0 && new Date(ms).toISOString().startsWith(s);
+    }, 'not a date')
+    .transform((s) => Date.parse(`${s}T00:00:00Z`) + (edge === 'end' ? 86_400_000 - 1 : 0));
 
 /** The job list's filters; v1 spells the dates startTime/endTime, v2 start_time/end_time. */
 export const jobListQuery = pageQuery
@@ -50,7 +57,11 @@ export const jobListQuery = pageQuery
     ...(q.graph_name && { graphName: q.graph_name }),
     from: q.startTime ?? q.start_time,
     to: q.endTime ?? q.end_time,
-  }));
+  }))
+  .refine(
+    (q) => q.from === undefined || q.to === undefined || q.from <= q.to,
+    'the start time is after the end time',
+  );
 
 /** `action_id` of the v1 graph action route. */
 export const graphActionQuery = z.object({ action_id: z.string() });

@@ -30,8 +30,7 @@ export function queryParams<S extends z.ZodType>(event: APIGatewayProxyEventV2, 
  * function with POSTs, and answers 415/422 where GES answers 400 GES.7016.
  */
 export function jsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.infer<S> {
-  const contentType = event.headers?.['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(contentType)) throw invalidBody('Content-Type must be application/json.');
+  if (!isJson(event.headers?.['content-type'])) throw invalidBody('Content-Type must be application/json.');
   const raw = event.isBase64Encoded
     ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
     : (event.body ?? '');
@@ -42,9 +41,44 @@ export function jsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, sch
   } catch {
     throw invalidBody('The body is not valid JSON.');
   }
+  if (!isWellFormedText(value)) throw invalidBody('The body holds a string that is not valid Unicode.');
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw invalidBody(describe(parsed.error));
   return parsed.data;
+}
+
+/**
+ * The media type, parameters aside, is exactly `application/json` (any case): `application/json;
+ * charset=utf-8` is JSON, `application/json-patch+json` or `application/jsonl` are not.
+ */
+function isJson(contentType: string | undefined): boolean {
+  const mediaType = (contentType ?? '').split(';', 1)[0] ?? '';
+  return mediaType.trim().toLowerCase() === 'application/json';
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * No string of the value, key or element, holds an unpaired surrogate (`"\ud800"` is valid JSON but
+ * no Unicode text: DynamoDB and S3 store UTF-8, which cannot encode it). Iterative: a deeply nested
+ * body must not overflow the stack.
+ */
+function isWellFormedText(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (LONE_SURROGATE.test(next)) return false;
+    } else if (Array.isArray(next)) {
+      for (const child of next) pending.push(child);
+    } else if (next && typeof next === 'object') {
+      for (const [key, child] of Object.entries(next)) {
+        if (LONE_SURROGATE.test(key)) return false;
+        pending.push(child);
+      }
+    }
+  }
+  return true;
 }
 
 /** A body that may be left out (start without a backup): absent or empty is undefined. */

@@ -4,10 +4,10 @@ import { parseConfig } from '../../lib/config.js';
 import type { Deps } from '../../lib/deps.js';
 import type { JobRecord } from '../../lib/jobs/model.js';
 import { runJob } from '../../lib/jobs/run-job.js';
-import { jobTasks, jobWorker } from '../../lib/worker.js';
-import { type Poller, startSqsPoller } from '../../local/sqs-poller.js';
+import { jobTasks } from '../../lib/worker.js';
+import type { Poller } from '../../local/sqs-poller.js';
 import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
-import { type IsolatedStack, isolatedStack } from './support.js';
+import { type IsolatedStack, isolatedStack, startWorker } from './support.js';
 
 /**
  * A backup fans out into tasks, one SQS message each, run concurrently by the worker behind the real
@@ -29,19 +29,7 @@ const configured = (env: Record<string, string>): Deps => ({
 });
 
 function runWorker(deps: Deps) {
-  const poller = startSqsPoller({
-    sqs: stack.sqs,
-    queueUrl: stack.resources.jobQueue.url,
-    queueArn: stack.resources.jobQueue.arn,
-    region: 'us-east-1',
-    handler: jobWorker(deps),
-    functionName: 'jobWorker',
-    timeoutSeconds: 30,
-    batchSize: 5,
-    concurrency: 3,
-    waitTimeSeconds: 1,
-    log: () => undefined,
-  });
+  const poller = startWorker(stack, deps, 3);
   pollers.push(poller);
   return poller;
 }

@@ -4,10 +4,9 @@ import { startBackup } from '../../lib/backups/start-backup.js';
 import type { Deps } from '../../lib/deps.js';
 import { DependencyUnavailable } from '../../lib/errors.js';
 import type { JobRecord } from '../../lib/jobs/model.js';
-import { jobWorker } from '../../lib/worker.js';
-import { type Poller, startSqsPoller } from '../../local/sqs-poller.js';
+import type { Poller } from '../../local/sqs-poller.js';
 import { failingUploads, PROJECT, readBackup, seedGraph, socialGraph } from './fixtures.js';
-import { type IsolatedStack, isolatedStack, peekMessages } from './support.js';
+import { type IsolatedStack, isolatedStack, peekMessages, startWorker } from './support.js';
 
 /**
  * The worker behind the real queue, as Lambda's event source runs it: batches, partial batch
@@ -25,18 +24,7 @@ afterAll(async () => {
 });
 
 function runWorker(workerDeps: Deps) {
-  const poller = startSqsPoller({
-    sqs: stack.sqs,
-    queueUrl: stack.resources.jobQueue.url,
-    queueArn: stack.resources.jobQueue.arn,
-    region: 'us-east-1',
-    handler: jobWorker(workerDeps),
-    functionName: 'jobWorker',
-    timeoutSeconds: 30,
-    batchSize: 5,
-    waitTimeSeconds: 1,
-    log: () => undefined,
-  });
+  const poller = startWorker(stack, workerDeps);
   pollers.push(poller);
   return poller;
 }

@@ -3,8 +3,10 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
 import { parseConfig } from '../../lib/config.js';
 import { createDeps, type Deps } from '../../lib/deps.js';
+import { jobWorker } from '../../lib/worker.js';
 import { LOCAL_AWS } from '../../local/emulators.js';
 import { createLocalResources, type LocalResources, type ServiceDefinition } from '../../local/resources.js';
+import { type Poller, startSqsPoller } from '../../local/sqs-poller.js';
 
 const NAME_PROPERTIES = ['TableName', 'QueueName', 'BucketName'];
 
@@ -80,4 +82,24 @@ export async function peekMessages(sqs: SQSClient, queueUrl: string) {
     }),
   );
   return out.Messages ?? [];
+}
+
+/**
+ * The worker behind this stack's real queue, as Lambda's event source runs it (local/sqs-poller.ts),
+ * with the given deps. Stop it at the end of the test.
+ */
+export function startWorker(stack: IsolatedStack, deps: Deps = stack.deps, concurrency = 2): Poller {
+  return startSqsPoller({
+    sqs: stack.sqs,
+    queueUrl: stack.resources.jobQueue.url,
+    queueArn: stack.resources.jobQueue.arn,
+    region: LOCAL_AWS.region,
+    handler: jobWorker(deps),
+    functionName: 'jobWorker',
+    timeoutSeconds: 30,
+    batchSize: 5,
+    concurrency,
+    waitTimeSeconds: 1,
+    log: () => undefined,
+  });
 }

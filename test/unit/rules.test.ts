@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupName } from '../../lib/backups/start-backup.js';
+import { backupName } from '../../lib/backups/model.js';
 import { type GraphRecord, GraphStatus } from '../../lib/graphs/model.js';
 import { backupRefusal, writeRefusal } from '../../lib/graphs/rules.js';
 
