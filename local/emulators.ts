@@ -21,11 +21,18 @@ const STOP_GRACE_MS = 5_000;
  * Amazon's DynamoDB Local (in memory, one shared database for every access key), on the machine's
  * Java. It listens on every interface: DynamoDB Local has no option to bind one address.
  */
-export async function startDynamoDb({ port }: { port: number }): Promise<Emulator> {
+export async function startDynamoDb({
+  port,
+  dataDir,
+}: {
+  port: number;
+  dataDir?: string;
+}): Promise<Emulator> {
   assertJava();
   // Telemetry would try to reach AWS from a machine that may have no network; the child inherits this.
   process.env.DDB_LOCAL_TELEMETRY = '0';
-  const java = spawn({ port, sharedDb: true, stdio: 'pipe' });
+  // In memory unless a folder is given: with one, the data outlives a restart (the outage tests).
+  const java = spawn({ port, sharedDb: true, stdio: 'pipe', ...(dataDir && { path: dataDir }) });
   const output = collectOutput(java);
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = killWithParent(java);

@@ -5,7 +5,12 @@ import { parseConfig } from '../../lib/config.js';
 import { createDeps, type Deps } from '../../lib/deps.js';
 import { jobWorker } from '../../lib/worker.js';
 import { LOCAL_AWS } from '../../local/emulators.js';
-import { createLocalResources, type LocalResources, type ServiceDefinition } from '../../local/resources.js';
+import {
+  createLocalResources,
+  type Endpoints,
+  type LocalResources,
+  type ServiceDefinition,
+} from '../../local/resources.js';
 import { type Poller, startSqsPoller } from '../../local/sqs-poller.js';
 
 const NAME_PROPERTIES = ['TableName', 'QueueName', 'BucketName'];
@@ -46,9 +51,9 @@ export type IsolatedStack = {
  * adapters pointed at them. `env` overrides the functions' configuration (short leases and so on).
  */
 export async function isolatedStack(
-  options: { visibilityTimeoutSeconds?: number; env?: Record<string, string> } = {},
+  options: { visibilityTimeoutSeconds?: number; env?: Record<string, string>; endpoints?: Endpoints } = {},
 ): Promise<IsolatedStack> {
-  const endpoints = inject('endpoints');
+  const endpoints = options.endpoints ?? inject('endpoints');
   process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
   process.env.AWS_ENDPOINT_URL_SQS = endpoints.sqs;
   process.env.AWS_ENDPOINT_URL_S3 = endpoints.s3;
