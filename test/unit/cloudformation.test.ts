@@ -1,0 +1,516 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * serverless.yml as it deploys: `osls package --stage aws` (no credentials, no network) and the
+ * CloudFormation it writes, plus `osls print` for the other two stages. The three run in parallel in
+ * `beforeAll` (osls takes a few seconds each, esbuild included). Nothing here talks to AWS.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OSLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
+const STAGE = 'aws';
+const PREFIX = `ges-backup-${STAGE}-`;
+/** What `osls package` reads: the definition, the handlers and what they import. */
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib'];
+
+type Statement = {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+};
+type PolicyDocument = { Statement: Statement[] };
+type CfnResource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
+type Template = { Resources: Record<string, CfnResource>; Conditions?: Record<string, unknown> };
+type Printed = {
+  provider: { stage: string; environment: Record<string, unknown> };
+  functions: Record<string, { timeout?: number; events?: unknown[] }>;
+  resources: { Resources: Record<string, CfnResource> };
+};
+type Run = { code: number | null; stdout: string; stderr: string };
+
+/** osls in its own process group, without AWS credentials and with a HOME of its own. */
+function osls(cwd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 150_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [OSLS, ...args], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    // osls can stay up after printing its error (its esbuild service keeps it alive): stop it then.
+    let failing: NodeJS.Timeout | undefined;
+    const watch = () => {
+      if (!failing && /^Error:/m.test(stdout + stderr)) failing = setTimeout(killGroup, 3000);
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      watch();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+      watch();
+    });
+    const timer = setTimeout(killGroup, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      clearTimeout(failing);
+      killGroup(); // anything it left behind in its group
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
+
+let template: Template;
+let resources: Record<string, CfnResource>;
+let packaged: Run;
+let printed: Record<'local' | 'localstack', { run: Run; definition: Printed }>;
+const cleanUp: string[] = [];
+
+beforeAll(async () => {
+  // osls works in the service's folder: it writes .serverless/ there (and deletes it after a
+  // `--package`), serverless-esbuild its .esbuild/. So it runs on a copy of the service, and this
+  // test never touches the project's own build output, whatever else runs beside it.
+  const scratch = await mkdtemp(join(tmpdir(), 'ges-cfn-'));
+  cleanUp.push(scratch);
+  const service = join(scratch, 'service');
+  await Promise.all(
+    SERVICE_FILES.map((path) => cp(join(ROOT, path), join(service, path), { recursive: true })),
+  );
+  await symlink(join(ROOT, 'node_modules'), join(service, 'node_modules'), 'dir');
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'ESBUILD_WORK_FOLDER'),
+    ),
+    HOME: scratch,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+  const output = join(scratch, 'package');
+  const print = (stage: string) => osls(service, ['print', '--stage', stage, '--format', 'json'], env);
+  const [pkg, local, localstack] = await Promise.all([
+    osls(service, ['package', '--stage', STAGE, '--package', output], env),
+    print('local'),
+    print('localstack'),
+  ]);
+  packaged = pkg;
+  const parsed = (run: Run, what: string) => {
+    if (run.code !== 0) throw new Error(`${what} failed (${run.code}):\n${run.stdout}\n${run.stderr}`);
+    return { run, definition: JSON.parse(run.stdout) as Printed };
+  };
+  printed = {
+    local: parsed(local, 'osls print --stage local'),
+    localstack: parsed(localstack, 'osls print --stage localstack'),
+  };
+  if (pkg.code !== 0) throw new Error(`osls package failed (${pkg.code}):\n${pkg.stdout}\n${pkg.stderr}`);
+  template = JSON.parse(
+    await readFile(join(output, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as Template;
+  resources = template.Resources;
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all(cleanUp.map((path) => rm(path, { recursive: true, force: true })));
+});
+
+/** A resource the template must have. */
+const resource = (logicalId: string): CfnResource => {
+  const found = resources[logicalId];
+  if (!found) throw new Error(`no resource ${logicalId} in the template`);
+  return found;
+};
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const functions = () =>
+  ofType('AWS::Lambda::Function').map(([logicalId, r]) => ({
+    logicalId,
+    name: String(r.Properties.FunctionName).slice(PREFIX.length),
+    properties: r.Properties as {
+      Role: unknown;
+      Timeout: number;
+      Handler: string;
+      Environment: { Variables: Record<string, unknown> };
+    },
+  }));
+const fn = (name: string) => {
+  const found = functions().find((f) => f.name === name);
+  if (!found) throw new Error(`no function ${name}`);
+  return found;
+};
+const roleOf = (name: string) => {
+  const [roleId, attribute] = (fn(name).properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+  expect(attribute).toBe('Arn');
+  return roleId;
+};
+const statementsOf = (roleId: string): Statement[] =>
+  (resource(roleId).Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
+/** Every policy document in the template: roles' inline policies, queue and bucket policies. */
+const allStatements = (): [string, Statement][] =>
+  Object.entries(resources).flatMap(([id, r]) => {
+    const documents: PolicyDocument[] =
+      r.Type === 'AWS::IAM::Role'
+        ? (r.Properties.Policies as { PolicyDocument: PolicyDocument }[]).map((p) => p.PolicyDocument)
+        : [
+              'AWS::IAM::Policy',
+              'AWS::IAM::ManagedPolicy',
+              'AWS::SQS::QueuePolicy',
+              'AWS::S3::BucketPolicy',
+            ].includes(r.Type)
+          ? [r.Properties.PolicyDocument as PolicyDocument]
+          : [];
+    return documents.flatMap((d) => d.Statement.map((s): [string, Statement] => [id, s]));
+  });
+
+describe(`osls package --stage ${STAGE}`, () => {
+  it('packages with no AWS credentials, the LocalStack plugin skipped', () => {
+    expect(packaged.stdout + packaged.stderr).toMatch(/Skipping serverless-localstack/);
+    expect(packaged.stdout + packaged.stderr).not.toMatch(/Invalid configuration|Warning/);
+  });
+});
+
+describe('IAM', () => {
+  it('allows no wildcard action, and no action on every resource', () => {
+    const allows = allStatements().filter(([, s]) => s.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(0);
+    for (const [id, s] of allows) {
+      for (const action of asArray(s.Action)) {
+        expect(action, `${id}: ${action}`).not.toContain('*');
+      }
+      for (const target of asArray(s.Resource)) {
+        expect(target, `${id}: ${JSON.stringify(s.Action)}`).not.toBe('*');
+        // Nor an ARN for every resource of a kind (`arn:aws:s3:::*`, `table/*`, a Join with "*").
+        expect(JSON.stringify(target), id).not.toMatch(/"\*"|:::\*|:table\/\*"|log-group:\*/);
+      }
+    }
+  });
+
+  it('gives every function a role of its own, not the shared default role', () => {
+    const roles = functions().map((f) => roleOf(f.name));
+    expect(roles).toHaveLength(9);
+    expect(new Set(roles).size).toBe(roles.length);
+    for (const role of roles) {
+      expect(resources[role]?.Type).toBe('AWS::IAM::Role');
+      expect(role).not.toBe('IamRoleLambdaExecution');
+    }
+  });
+
+  /** What each function's code does (lib/ per use case); logs come with every role. */
+  const expected: Record<string, string[]> = {
+    graphs: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'sqs:SendMessage',
+    ],
+    graphData: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    backups: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'sqs:SendMessage',
+      's3:GetObject',
+      's3:DeleteObject',
+      's3:ListBucket',
+    ],
+    jobs: ['dynamodb:GetItem', 'dynamodb:Query'],
+    jobWorker: [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchWriteItem',
+      'sqs:SendMessage',
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      's3:GetObject',
+      's3:PutObject',
+      's3:DeleteObject',
+      's3:AbortMultipartUpload',
+      's3:ListBucket',
+      'events:PutEvents',
+    ],
+    backupPolicies: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    runBackupPolicies: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:Query',
+      'sqs:SendMessage',
+    ],
+    requestBackup: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage'],
+    sweepJobs: [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:Query',
+      'dynamodb:BatchWriteItem',
+      's3:DeleteObject',
+      's3:ListBucket',
+      'events:PutEvents',
+    ],
+  };
+
+  it.each(Object.keys(expected))('grants %s exactly what its code uses', (name) => {
+    const statements = statementsOf(roleOf(name));
+    const actions = new Set(
+      statements.flatMap((s) => asArray(s.Action)).filter((a) => !a.startsWith('logs:')),
+    );
+    expect([...actions].sort()).toEqual([...(expected[name] ?? [])].sort());
+    // Its logs: its own log group only.
+    const logs = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('logs:')));
+    expect(JSON.stringify(logs.map((s) => s.Resource))).toContain(`log-group:/aws/lambda/${PREFIX}${name}:`);
+  });
+
+  it('lets the status function read the control table only', () => {
+    const resourcesOfJobs = statementsOf(roleOf('jobs'))
+      .filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')))
+      .flatMap((s) => asArray(s.Resource));
+    for (const r of resourcesOfJobs) expect(JSON.stringify(r)).toContain('ControlTable');
+  });
+
+  it('lets only the worker reach other buckets, and only those of the transfer pattern', () => {
+    const transfer = `${PREFIX}transfer-*`;
+    for (const f of functions()) {
+      const text = JSON.stringify(statementsOf(roleOf(f.name)));
+      const s3Resources = statementsOf(roleOf(f.name))
+        .filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')))
+        .flatMap((s) => asArray(s.Resource).map((r) => JSON.stringify(r)));
+      for (const r of s3Resources) {
+        const onTransfer = r.includes(`:s3:::${transfer}`);
+        expect(onTransfer || r.includes('BackupBucket'), `${f.name}: ${r}`).toBe(true);
+        if (onTransfer) expect(f.name).toBe('jobWorker');
+      }
+      if (f.name === 'jobWorker') expect(text).toContain(`:s3:::${transfer}/*`);
+    }
+  });
+});
+
+describe('the job queue', () => {
+  it('redrives to its DLQ after MAX_RECEIVE_COUNT deliveries, the number every function reads', () => {
+    expect(resources.JobDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
+    const redrive = resources.JobQueue?.Properties.RedrivePolicy as {
+      deadLetterTargetArn: unknown;
+      maxReceiveCount: number;
+    };
+    expect(redrive.deadLetterTargetArn).toEqual(getAtt('JobDeadLetterQueue'));
+    for (const f of functions()) {
+      expect(Number(f.properties.Environment.Variables.MAX_RECEIVE_COUNT), f.name).toBe(
+        Number(redrive.maxReceiveCount),
+      );
+    }
+  });
+
+  it('has an alarm on its DLQ', () => {
+    const watching = ofType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+      asArray(a.Properties.Dimensions as { Name: string; Value: unknown }[]).some(
+        (d) =>
+          d.Name === 'QueueName' &&
+          JSON.stringify(d.Value) === JSON.stringify(getAtt('JobDeadLetterQueue', 'QueueName')),
+      ),
+    );
+    expect(watching).toHaveLength(1);
+    const alarm = watching[0]?.[1].Properties;
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('hides a message at least six times as long as the worker may run', () => {
+    const worker = fn('jobWorker').properties;
+    const visibility = Number(resources.JobQueue?.Properties.VisibilityTimeout);
+    expect(visibility).toBeGreaterThanOrEqual(6 * worker.Timeout);
+    // The worker's lease on a job is its timeout.
+    expect(Number(worker.Environment.Variables.JOB_LEASE_SECONDS)).toBe(worker.Timeout);
+  });
+
+  it('feeds the worker, with partial batch failures', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+    expect(mappings).toEqual([
+      expect.objectContaining({
+        EventSourceArn: getAtt('JobQueue'),
+        FunctionName: getAtt(fn('jobWorker').logicalId),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    ]);
+  });
+});
+
+describe('the backup bucket', () => {
+  const bucket = () => resources.BackupBucket as CfnResource;
+
+  it('is encrypted, blocks public access and only speaks TLS', () => {
+    const p = bucket().Properties;
+    const sse = p.BucketEncryption as {
+      ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[];
+    };
+    expect(['AES256', 'aws:kms']).toContain(
+      sse.ServerSideEncryptionConfiguration[0]?.ServerSideEncryptionByDefault.SSEAlgorithm,
+    );
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const policy = ofType('AWS::S3::BucketPolicy').find(
+      ([, r]) => JSON.stringify(r.Properties.Bucket) === JSON.stringify({ Ref: 'BackupBucket' }),
+    );
+    expect(JSON.stringify(policy?.[1].Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('aborts abandoned multipart uploads', () => {
+    const rules = (bucket().Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Status: 'Enabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: expect.any(Number) },
+      }),
+    );
+  });
+});
+
+describe('the tables', () => {
+  it('have point-in-time recovery, and outlive the stack (the bucket too)', () => {
+    for (const id of ['ControlTable', 'GraphTable', 'BackupBucket']) {
+      const r = resources[id] as CfnResource;
+      expect(r.DeletionPolicy, id).toBe('Retain');
+      expect(r.UpdateReplacePolicy, id).toBe('Retain');
+      if (r.Type === 'AWS::DynamoDB::Table') {
+        expect(r.Properties.PointInTimeRecoverySpecification, id).toEqual({
+          PointInTimeRecoveryEnabled: true,
+        });
+      }
+    }
+  });
+
+  it('expire ended jobs and client tokens by TTL on expiresAt', () => {
+    expect(resources.ControlTable?.Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
+  });
+});
+
+describe('the event bus', () => {
+  it('exists under the name the functions publish to', () => {
+    expect(resources.EventBus?.Type).toBe('AWS::Events::EventBus');
+    expect(resources.EventBus?.Properties.Name).toBe(
+      fn('jobWorker').properties.Environment.Variables.EVENT_BUS_NAME,
+    );
+  });
+
+  it('routes backup requests to requestBackup with a permission that names the rule, and a DLQ', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName !== undefined);
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]?.[1].Properties as {
+      Name: string;
+      EventBusName: unknown;
+      Targets: { Arn: unknown; DeadLetterConfig?: { Arn: unknown } }[];
+    };
+    expect(rule.EventBusName).toEqual(getAtt('EventBus', 'Name'));
+    expect(rule.Targets[0]?.Arn).toEqual(getAtt(fn('requestBackup').logicalId));
+    expect(rule.Targets[0]?.DeadLetterConfig?.Arn).toEqual(getAtt('BackupRequestDeadLetterQueue'));
+    // arn:...:rule/<bus name>/<rule name>: a bus ARN in its place would never match.
+    const permission = ofType('AWS::Lambda::Permission').find(
+      ([, p]) =>
+        p.Properties.Principal === 'events.amazonaws.com' &&
+        JSON.stringify(p.Properties).includes('EventBus'),
+    );
+    const source = JSON.stringify(permission?.[1].Properties.SourceArn);
+    expect(source).toContain(JSON.stringify(['rule', getAtt('EventBus', 'Name'), rule.Name]));
+  });
+});
+
+describe('the HTTP API', () => {
+  it('serves every route by a function that checks X-Auth-Token itself', async () => {
+    expect(ofType('AWS::ApiGatewayV2::Api')).toEqual([
+      ['HttpApi', expect.objectContaining({ Properties: expect.objectContaining({ ProtocolType: 'HTTP' }) })],
+    ]);
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    expect(routes.length).toBeGreaterThanOrEqual(30);
+    for (const route of routes) {
+      const key = String(route.RouteKey);
+      // No catch-all: an unknown path is API Gateway's 404, never a function without a route table.
+      expect(key).not.toMatch(/^\$default|\{proxy\+\}/);
+      // Authorization stays in the functions (see lib/http/api.ts): no authorizer rewrites their answers.
+      expect(route.AuthorizationType ?? 'NONE', key).toBe('NONE');
+      const integrationId = JSON.stringify(route.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
+      const integration = resource(integrationId).Properties;
+      const lambdaId = (integration.IntegrationUri as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '';
+      const handler = String(resources[lambdaId]?.Properties.Handler);
+      const source = await readFile(join(ROOT, `${handler.replace(/\.handler$/, '')}.ts`), 'utf8');
+      // The function is an httpApi(routes, authenticate): every route it serves is authenticated...
+      expect(source, handler).toMatch(/export const handler = httpApi\(/);
+      expect(source, handler).toMatch(/^\s+authenticate,\s*\);\s*$/m);
+      // ...and its route table has this route (in full, or through bothTrees for /v1.0 and /v2).
+      const [method, path] = key.split(' ') as [string, string];
+      const inBothTrees = path.replace(/^\/(v1\.0|v2)\//, '/');
+      expect(
+        source.includes(`'${key}'`) ||
+          (source.includes(`'${method}'`) && source.includes(`'${inBothTrees}'`)),
+        key,
+      ).toBe(true);
+    }
+  });
+});
+
+describe('stages', () => {
+  it('local resolves to plain values (the local stack reads them), without LocalStack', () => {
+    const { run, definition } = printed.local;
+    expect(run.stderr).toMatch(/Skipping serverless-localstack/);
+    expect(definition.provider.stage).toBe('local');
+    for (const [key, value] of Object.entries(definition.provider.environment)) {
+      expect(typeof value, key).not.toBe('object');
+    }
+  });
+
+  it('localstack resolves, through serverless-localstack', () => {
+    const { run, definition } = printed.localstack;
+    expect(run.stderr).toMatch(/Using serverless-localstack/);
+    expect(definition.provider.stage).toBe('localstack');
+  });
+
+  it.each(['local', 'localstack'] as const)(
+    '%s hides a job message six times as long as the worker runs',
+    (stage) => {
+      const { definition } = printed[stage];
+      const worker = definition.functions.jobWorker;
+      const visibility = Number(definition.resources.Resources.JobQueue?.Properties.VisibilityTimeout);
+      expect(visibility).toBeGreaterThanOrEqual(6 * Number(worker?.timeout));
+    },
+  );
+});
