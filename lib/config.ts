@@ -34,6 +34,8 @@ const schema = z.object({
   SNAPSHOT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Ended jobs expire (DynamoDB TTL) this long after they end. */
   JOB_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** The buckets that v2 export and import may use (`*` matches any run of name characters). */
+  TRANSFER_BUCKETS: z.string().min(3),
   /** Backups a project may hold (GES.7019 beyond). */
   BACKUP_QUOTA: z.coerce.number().int().min(1).default(20),
   /** Graphs a project may hold. */
@@ -61,6 +63,7 @@ export type Config = {
   segmentItems: number;
   queryPageSize: number | undefined;
   jobRetentionDays: number;
+  transferBuckets: string;
   backupQuota: number;
   graphQuota: number;
   s3ForcePathStyle: boolean;
@@ -89,6 +92,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     segmentItems: e.SEGMENT_ITEMS,
     queryPageSize: e.QUERY_PAGE_SIZE,
     jobRetentionDays: e.JOB_RETENTION_DAYS,
+    transferBuckets: e.TRANSFER_BUCKETS,
     backupQuota: e.BACKUP_QUOTA,
     graphQuota: e.GRAPH_QUOTA,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,

@@ -16,14 +16,44 @@ import { readPart } from './read-part.js';
 const COPY_CONCURRENCY = 8;
 const LINK_SECONDS = 3600;
 
-/** `<bucket>/<prefix>` of the v2 export and import bodies: the folder that holds a backup's files. */
-export function parseBucketPath(path: string): { bucket: string; folder: string } {
+/**
+ * `<bucket>/<projectId>/<prefix>` of the v2 export and import bodies: the folder that holds a
+ * backup's files. Only buckets that match `TRANSFER_BUCKETS` (the same pattern the worker's IAM role
+ * allows), never the service's own backup bucket, and only below the caller's project id: a caller
+ * cannot read another project's backups through an import, nor overwrite them through an export.
+ */
+export function parseBucketPath(
+  path: string,
+  rules: { projectId: string; allowed: string; backupBucket: string },
+): { bucket: string; folder: string } {
   const [bucket = '', ...rest] = path.split('/');
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
-    throw new GesError('GES.0001', 'Incorrect parameter. The path must start with a bucket name.');
-  const prefix = rest.filter(Boolean).join('/');
-  return { bucket, folder: prefix ? `${prefix}/` : '' };
+  const segments = rest.filter(Boolean);
+  const pattern = new RegExp(`^${rules.allowed.split('*').map(escapeRegExp).join('[a-z0-9.-]*')}$`);
+  if (
+    !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) ||
+    bucket === rules.backupBucket ||
+    !pattern.test(bucket)
+  ) {
+    throw new GesError(
+      'GES.0001',
+      `Incorrect parameter. The path must start with a bucket matching ${rules.allowed}.`,
+    );
+  }
+  if (segments[0] !== rules.projectId || segments.some((s) => s === '..' || s === '.')) {
+    throw new GesError(
+      'GES.0001',
+      `Incorrect parameter. The path must continue with the project id, ${rules.projectId}.`,
+    );
+  }
+  return { bucket, folder: `${segments.join('/')}/` };
 }
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const bucketRules = (deps: Deps, projectId: string) => ({
+  projectId,
+  allowed: deps.config.transferBuckets,
+  backupBucket: deps.config.backupBucket,
+});
 
 type Path = { bucket: string; folder: string };
 const pathOf = (job: JobRecord): Path => ({ bucket: job.bucket as string, folder: job.folder as string });
@@ -41,7 +71,7 @@ export async function exportBackup(
   deps: Deps,
   input: { projectId: string; graphId: string; backupId: string; exportPath: string; requestId?: string },
 ) {
-  const to = parseBucketPath(input.exportPath);
+  const to = parseBucketPath(input.exportPath, bucketRules(deps, input.projectId));
   const graph = existing(await deps.graphs.get(input.projectId, input.graphId));
   const backup = await findBackup(deps, input);
   if (backup.status !== 'success') throw new GesError('GES.7040');
@@ -97,7 +127,7 @@ export async function importBackup(
   deps: Deps,
   input: { projectId: string; graphId: string; importPath: string; requestId?: string },
 ) {
-  const from = parseBucketPath(input.importPath);
+  const from = parseBucketPath(input.importPath, bucketRules(deps, input.projectId));
   const graph = existing(await deps.graphs.get(input.projectId, input.graphId));
   const job = newJob(deps, {
     projectId: graph.projectId,

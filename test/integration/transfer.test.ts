@@ -11,7 +11,7 @@ import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixt
 import { isolatedStack } from './support.js';
 
 let deps: Deps;
-const outside = `exports-${Date.now()}`;
+const outside = `ges-backup-local-transfer-${Date.now()}`;
 beforeAll(async () => {
   ({ deps } = await isolatedStack());
   const s3 = new S3Client({ endpoint: inject('endpoints').s3, forcePathStyle: true, ...LOCAL_AWS });
@@ -40,17 +40,17 @@ describe('export and import', () => {
       projectId: PROJECT,
       graphId,
       backupId,
-      exportPath: `${outside}/team/nightly`,
+      exportPath: `${outside}/${PROJECT}/nightly`,
     });
     expect(await run(exported.jobId)).toBe('succeeded');
-    const files = await deps.blobs.onBucket(outside).list('team/nightly/');
-    expect(files.map((f) => f.key)).toContain('team/nightly/manifest.json');
+    const files = await deps.blobs.onBucket(outside).list(`${PROJECT}/nightly/`);
+    expect(files.map((f) => f.key)).toContain(`${PROJECT}/nightly/manifest.json`);
 
     const other = await seedGraph(deps);
     const imported = await importBackup(deps, {
       projectId: PROJECT,
       graphId: other.graphId,
-      importPath: `${outside}/team/nightly`,
+      importPath: `${outside}/${PROJECT}/nightly`,
     });
     expect(await run(imported.jobId)).toBe('succeeded');
 
@@ -76,14 +76,18 @@ describe('export and import', () => {
       projectId: PROJECT,
       graphId,
       backupId,
-      exportPath: `${outside}/bad`,
+      exportPath: `${outside}/${PROJECT}/bad`,
     });
     await run(exported.jobId);
     const away = deps.blobs.onBucket(outside);
-    const part = (await away.list('bad/')).find((f) => f.key.endsWith('.gz') && f.size > 30);
+    const part = (await away.list(`${PROJECT}/bad/`)).find((f) => f.key.endsWith('.gz') && f.size > 30);
     await away.put(part?.key ?? '', 'tampered', 'application/gzip');
 
-    const imported = await importBackup(deps, { projectId: PROJECT, graphId, importPath: `${outside}/bad` });
+    const imported = await importBackup(deps, {
+      projectId: PROJECT,
+      graphId,
+      importPath: `${outside}/${PROJECT}/bad`,
+    });
     expect(await run(imported.jobId)).toBe('failed');
 
     expect(await deps.jobs.get(PROJECT, imported.jobId)).toMatchObject({
@@ -92,6 +96,31 @@ describe('export and import', () => {
     });
     expect((await deps.backups.get(PROJECT, imported.backupId))?.status).toBe('failed');
     expect(await deps.blobs.list(`${PROJECT}/${graphId}/${imported.backupId}/`)).toEqual([]);
+  });
+
+  it('refuses paths outside the transfer buckets or the caller project, before any job starts', async () => {
+    const { graphId, backupId } = await backedUp();
+    const own = deps.config.backupBucket;
+    const refused = [
+      importBackup(deps, {
+        projectId: PROJECT,
+        graphId,
+        importPath: `${own}/otherproject/${graphId}/${backupId}`,
+      }),
+      importBackup(deps, { projectId: PROJECT, graphId, importPath: `${outside}/otherproject/x` }),
+      importBackup(deps, {
+        projectId: PROJECT,
+        graphId,
+        importPath: `${outside}/${PROJECT}/../otherproject`,
+      }),
+      exportBackup(deps, {
+        projectId: PROJECT,
+        graphId,
+        backupId,
+        exportPath: `somebody-elses-bucket/${PROJECT}/x`,
+      }),
+    ];
+    for (const attempt of refused) expect(await codeOf(attempt)).toBe('GES.0001');
   });
 
   it('gives presigned links that download each file, and GES.7049 for an unknown backup', async () => {
