@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { translateAwsError } from './errors.js';
+import { isTransactionConflict, translateAwsError } from './errors.js';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -27,11 +28,20 @@ export const isConditionFailure = (e: unknown): boolean =>
  * every state change here is conditional on the state it expects, and losing a race is no fault.
  */
 export async function transact(ddb: DynamoDBDocumentClient, items: TransactItem[]): Promise<boolean> {
-  try {
-    await ddb.send(new TransactWriteCommand({ TransactItems: items }));
-    return true;
-  } catch (e) {
-    if (failedConditions(e)) return false;
-    throw translateAwsError('DynamoDB', e);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ddb.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (e) {
+      if (failedConditions(e)) return false;
+      // Another transaction held one of the items: try again shortly, as DynamoDB advises.
+      if (isTransactionConflict(e) && attempt < CONFLICT_ATTEMPTS) {
+        await sleep(20 * 2 ** attempt * (0.5 + Math.random()));
+        continue;
+      }
+      throw translateAwsError('DynamoDB', e);
+    }
   }
 }
+
+const CONFLICT_ATTEMPTS = 4;

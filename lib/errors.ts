@@ -81,7 +81,15 @@ export function isTransientAwsError(e: unknown): boolean {
 
 /** At the adapter edge, network and throttling faults become one typed error; others pass through. */
 export function translateAwsError(dependency: string, e: unknown): unknown {
-  return isTransientAwsError(e) || (e instanceof Error && e.name === 'TransactionConflictException')
+  return isTransientAwsError(e) || isTransactionConflict(e)
     ? new DependencyUnavailable(dependency, { cause: e })
     : e;
+}
+
+/** A transaction cancelled (not for a condition) because another one was writing the same item. */
+export function isTransactionConflict(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (e.name === 'TransactionConflictException') return true;
+  const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return e.name === 'TransactionCanceledException' && reasons.some((r) => r.Code === 'TransactionConflict');
 }

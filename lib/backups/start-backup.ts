@@ -70,11 +70,12 @@ async function begin(deps: Deps, input: StartBackupInput) {
       ]
     : [];
   const whyNot = async () => {
-    // Another request took the graph, or the quota, between our read and our write: say which.
+    // The transaction found the graph not free, or the quota full, at that instant. A fresh read says
+    // which, unless the job that held the graph has ended meanwhile: then it was a backup (GES.7002).
     const now = backupRefusal(await deps.graphs.get(projectId, graphId));
     if (now) return now;
     const { backupCount } = await deps.projects.counts(projectId);
-    return new GesError(backupCount >= deps.config.backupQuota ? 'GES.7019' : 'GES.7001');
+    return new GesError(backupCount >= deps.config.backupQuota ? 'GES.7019' : 'GES.7002');
   };
   await submitJob(
     deps,

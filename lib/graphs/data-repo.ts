@@ -19,8 +19,29 @@ export class GraphNotWritable extends Error {
   override readonly name = 'GraphNotWritable';
 }
 
-/** A transaction holds at most 100 actions: 99 puts and the check that the graph still takes writes. */
+/** A transaction holds at most 100 actions (99 puts and the check that the graph still takes writes) and 4 MB. */
 const WRITE_CHUNK = 99;
+const WRITE_CHUNK_BYTES = 3 * 1024 * 1024;
+
+/** Items cut into transactions that DynamoDB accepts, by count and by size. */
+function transactionChunks(items: DataItem[]): DataItem[][] {
+  const chunks: DataItem[][] = [];
+  let chunk: DataItem[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size =
+      Buffer.byteLength(item.pk + item.sk + item.s + (item.t ?? '') + item.l + item.p, 'utf8') + 64;
+    if (chunk.length && (chunk.length === WRITE_CHUNK || bytes + size > WRITE_CHUNK_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += size;
+  }
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
+}
 const WRITE_CONCURRENCY = 4;
 const LOAD_CONCURRENCY = 8;
 const MAX_BATCH_RETRIES = 8;
@@ -45,9 +66,7 @@ export class GraphDataRepo {
    * a backup sees exactly the content at the moment it took the lock.
    */
   async put(graph: GraphRecord, items: DataItem[]): Promise<void> {
-    const chunks: DataItem[][] = [];
-    for (let i = 0; i < items.length; i += WRITE_CHUNK) chunks.push(items.slice(i, i + WRITE_CHUNK));
-    await mapLimit(chunks, WRITE_CONCURRENCY, async (chunk) => {
+    await mapLimit(transactionChunks(items), WRITE_CONCURRENCY, async (chunk) => {
       try {
         await this.ddb.send(
           new TransactWriteCommand({

@@ -39,7 +39,18 @@ const label = z
   .min(1)
   .refine((s) => utf8Bytes(s) <= 64, 'must be at most 64 bytes of UTF-8');
 /** Property values are arrays of strings, as in GES. */
-const properties = z.record(z.string().min(1).max(256), z.array(z.string())).default({});
+/**
+ * An element's properties, as stored, must leave room in DynamoDB's 400 KB item for its keys: 64 KB
+ * (as JSON) is ours, well within, and keeps a 99-element write transaction under DynamoDB's 4 MB.
+ */
+export const MAX_PROPERTIES_BYTES = 64 * 1024;
+const properties = z
+  .record(z.string().min(1).max(256), z.array(z.string()))
+  .default({})
+  .refine(
+    (p) => utf8Bytes(JSON.stringify(p)) <= MAX_PROPERTIES_BYTES,
+    'properties must be at most 64 KB as JSON',
+  );
 
 export const vertexSchema = z.strictObject({ vertex: elementId, label, properties });
 export const edgeSchema = z.strictObject({ source: elementId, target: elementId, label, properties });
