@@ -102,6 +102,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     cleanup.add(bus.stop);
     services.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.endpoint;
+    // A quiet stack (the tests') logs errors only, from the functions and the in-process worker alike.
+    if (options.quiet) services.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
     Object.assign(process.env, services.env);
     const { publicKeyPem } = await localKeys();
     const offline = await startOffline(options, { ...services.env, AUTH_PUBLIC_KEY: publicKeyPem });

@@ -1,0 +1,50 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startBackup } from '../../lib/backups/start-backup.js';
+import type { Deps } from '../../lib/deps.js';
+import { GesError } from '../../lib/errors.js';
+import { runJob } from '../../lib/jobs/run-job.js';
+import { jobTasks } from '../../lib/worker.js';
+import { PROJECT, seedGraph, socialGraph } from './fixtures.js';
+import { isolatedStack } from './support.js';
+
+/**
+ * The words of a refusal under a race. The load test (test/e2e/load.test.ts) sees it by chance when
+ * the winner's backup is quick; here the interleaving is forced: the request reads the graph free,
+ * another backup takes it before the request's transaction and ends before the refusal is worded.
+ */
+let deps: Deps;
+beforeAll(async () => {
+  ({ deps } = await isolatedStack());
+});
+
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'accepted',
+    (e: unknown) => (e instanceof GesError ? e.code : (e as Error).name),
+  );
+
+describe('a backup request that loses its graph to another backup', () => {
+  it('is refused with GES.7002 (being backed up), not GES.7001 (not running), even when that backup has ended since', async () => {
+    const { graphId } = await seedGraph(deps, socialGraph(3));
+    let reads = 0;
+    let winner: { jobId: string } | undefined;
+    const graphs = Object.create(deps.graphs) as Deps['graphs'];
+    graphs.get = async (projectId, id) => {
+      reads++;
+      if (reads === 1) {
+        const free = await deps.graphs.get(projectId, id);
+        winner = await startBackup(deps, { projectId, graphId: id });
+        return free;
+      }
+      if (reads === 2 && winner)
+        await runJob(deps, jobTasks, { projectId, jobId: winner.jobId }, { attempt: 1 });
+      return deps.graphs.get(projectId, id);
+    };
+
+    const code = await codeOf(startBackup({ ...deps, graphs }, { projectId: PROJECT, graphId }));
+
+    expect(winner && (await deps.jobs.get(PROJECT, winner.jobId))?.status).toBe('success');
+    expect((await deps.graphs.get(PROJECT, graphId))?.status).toBe('200');
+    expect(code).toBe('GES.7002');
+  });
+});
