@@ -130,11 +130,12 @@ async function runTask(
         backupPrefix(backup),
         partFileName(shard, segment, context.runId),
       );
+      // The shard is done when no key is left to resume from.
+      const last = !written.resumeKey;
       const recorded = await deps.jobs.recordPart(job.projectId, job.jobId, context.runId, {
         ...written.part,
-        // The shard is done when no key is left to resume from.
-        ...(written.resumeKey ? {} : { last: true }),
-      } as PartInfo);
+        last,
+      });
       if (!recorded) return 'lost';
       await reportProgress(recorded, context);
       segmentsDone++;
@@ -157,7 +158,7 @@ async function backupOf(deps: Deps, job: JobRecord): Promise<BackupRecord> {
 
 /** jobDetail and jobProgress from the parts recorded so far. */
 async function reportProgress(job: JobRecord, context: RunContext) {
-  const parts = Object.values(job.parts ?? {}) as (PartInfo & { last?: boolean })[];
+  const parts = Object.values(job.parts ?? {});
   const expected = job.detail;
   const shardsExpected = expected?.shards.expected ?? 1;
   const detail: JobDetail = {
@@ -179,7 +180,7 @@ async function finish(
   context: RunContext,
 ): Promise<TaskResult> {
   const parts = Object.values(job.parts ?? {})
-    .map(({ last: _last, ...part }: PartInfo & { last?: boolean }) => part)
+    .map(({ last: _last, ...part }): PartInfo => part)
     .sort((a, b) => a.shard - b.shard || a.segment - b.segment);
   const digest = new ContentDigest();
   for (const part of parts) digest.merge(part.contentDigest);

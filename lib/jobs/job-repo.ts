@@ -5,11 +5,10 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { PartInfo } from '../backups/format.js';
 import { isConditionFailure, type TransactItem } from '../dynamo.js';
 import { translateAwsError } from '../errors.js';
 import { ACTIVE_JOBS, activeJobKeys, jobIndexKeys, jobKey, jobListKey, overdueBefore } from '../keys.js';
-import { isTerminal, type JobDetail, type JobRecord } from './model.js';
+import { isTerminal, type JobDetail, type JobRecord, type RecordedPart } from './model.js';
 
 /** How a job ends: success, or failure with a GES code and a reason fit for the client. */
 export type JobEnd = { status: 'success' } | { status: 'failed'; code: string; message: string };
@@ -185,7 +184,7 @@ export class JobRepo {
   }
 
   /** Records one part file of a task; idempotent (a part's key names its shard and segment). */
-  async recordPart(projectId: string, jobId: string, runId: string, part: PartInfo) {
+  async recordPart(projectId: string, jobId: string, runId: string, part: RecordedPart) {
     return this.updateOwnedReturning(
       projectId,
       jobId,

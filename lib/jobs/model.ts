@@ -16,6 +16,9 @@ export type JobDetail = {
   shards: { done: number; expected: number };
 };
 
+/** A part file as a backup job records it: `last` when it ends its shard. */
+export type RecordedPart = PartInfo & { last: boolean };
+
 export type JobRecord = {
   projectId: string;
   jobId: string;
@@ -35,7 +38,7 @@ export type JobRecord = {
   /** BackupGraph: the tasks it fanned out into, those done, and the part files written so far. */
   tasks?: number;
   tasksDone?: Set<string>;
-  parts?: Record<string, PartInfo>;
+  parts?: Record<string, RecordedPart>;
   /** ExportBackup / ImportBackup: the bucket and folder of the caller's copy. */
   bucket?: string;
   folder?: string;
