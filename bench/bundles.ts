@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { PROJECT_ROOT } from '../local/resources.js';
+import { median } from './report.js';
+
+/**
+ * Bundles as serverless.yml's `custom.esbuild` makes them (bundle everything, the AWS SDK included,
+ * minify, node20, CommonJS, an external source map), and how long each takes to load.
+ */
+export async function bundle(entry: string, outfile: string): Promise<{ bytes: number; mapBytes: number }> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'error',
+  });
+  return { bytes: (await stat(outfile)).size, mapBytes: (await stat(`${outfile}.map`)).size };
+}
+
+export type BundleResult = {
+  name: string;
+  bytes: number;
+  mapBytes: number;
+  /**
+   * ms to require the bundle, with NODE_OPTIONS=--enable-source-maps as serverless.yml deploys it:
+   * the median wall time, and the median CPU time (user + system, every thread) of the same runs. On
+   * a shared, busy machine the wall time includes waiting for a core; on an idle one it can be below
+   * the CPU time, V8 compiling and collecting on threads of its own.
+   */
+  init: { wallMs: number; cpuMs: number };
+  /** the same without source maps: what the maps cost at init */
+  initNoMaps: { wallMs: number; cpuMs: number };
+};
+
+/** Every function of functions/, bundled into `dir`, each loaded `runs` times in a fresh node. */
+export async function benchBundles(dir: string, env: Record<string, string>, runs: number) {
+  const sources = (await readdir(join(PROJECT_ROOT, 'functions'))).filter((f) => f.endsWith('.ts')).sort();
+  const results: BundleResult[] = [];
+  for (const source of sources) {
+    const name = basename(source, '.ts');
+    const outfile = join(dir, `${name}.cjs`);
+    const sizes = await bundle(join(PROJECT_ROOT, 'functions', source), outfile);
+    const withMaps: InitTime[] = [];
+    const withoutMaps: InitTime[] = [];
+    // Alternated, so a busy moment of the machine does not fall on one setting only.
+    for (let i = 0; i < runs; i++) {
+      withMaps.push(await initTime(outfile, { ...env, NODE_OPTIONS: '--enable-source-maps' }));
+      withoutMaps.push(await initTime(outfile, { ...env, NODE_OPTIONS: '' }));
+    }
+    const medians = (times: InitTime[]) => ({
+      wallMs: median(times.map((t) => t.wallMs)),
+      cpuMs: median(times.map((t) => t.cpuMs)),
+    });
+    results.push({ name, ...sizes, init: medians(withMaps), initNoMaps: medians(withoutMaps) });
+  }
+  return results;
+}
+
+type InitTime = { wallMs: number; cpuMs: number };
+
+/**
+ * Loads a bundle in a fresh node process and returns the ms from the start of `require` to its end:
+ * the module's init (parsing, top-level code, clients and configuration built), not node's own start.
+ */
+async function initTime(file: string, env: Record<string, string>): Promise<InitTime> {
+  const script = `const c = process.cpuUsage(); const t = process.hrtime.bigint();
+require(${JSON.stringify(file)});
+const wallMs = Number(process.hrtime.bigint() - t) / 1e6; const u = process.cpuUsage(c);
+process.stdout.write('\\n' + JSON.stringify({ wallMs, cpuMs: (u.user + u.system) / 1000 }));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+    // Only what a Lambda would have: its configuration, no tsx loader inherited from this process.
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  try {
+    return JSON.parse(stdout.trim().split('\n').pop() ?? '') as InitTime;
+  } catch {
+    throw new Error(`could not time ${file}: ${stdout}`);
+  }
+}

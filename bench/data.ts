@@ -1,0 +1,303 @@
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startBackup } from '../lib/backups/start-backup.js';
+import type { DataItem } from '../lib/graphs/data-keys.js';
+import { createGraph } from '../lib/graphs/graphs.js';
+import { startGraph, stopGraph } from '../lib/graphs/lifecycle.js';
+import { GraphStatus } from '../lib/graphs/model.js';
+import type { JobRecord } from '../lib/jobs/model.js';
+import { PROJECT } from './api.js';
+import { batchWriteAll, graphItems, itemBytes, queryShards } from './graph-data.js';
+import { timed } from './report.js';
+import type { BenchStack } from './stack.js';
+import type { WorkerReport, WorkerSettings } from './worker-child.js';
+
+/**
+ * Snapshot and restore of one graph of `size` elements, each beside its raw baseline. The jobs run on
+ * the worker's bundled handler in worker instances of their own (bench/worker-child.ts), fed from the
+ * job queue as Lambda feeds them, so a job that fans out over several messages runs as it would on
+ * AWS, and each instance's peak RSS is its own.
+ */
+
+/**
+ * BatchWriteItem requests in flight, for seeding and for the restore's baseline: DynamoDB Local on
+ * this machine writes no faster with more, and the restore has at most as many in flight
+ * (SNAPSHOT_CONCURRENCY parts at once, each written 8 requests at a time: LOAD_CONCURRENCY in
+ * lib/graphs/data-repo.ts).
+ */
+const WRITE_CONCURRENCY = 32;
+/** A job that has not ended by then is stuck (a failed delivery waits out the visibility timeout). */
+const JOB_TIMEOUT_MS = 30 * 60_000;
+/**
+ * The worker instances' long poll. Stopping an instance aborts its ReceiveMessage, but fauxqs finishes
+ * the long poll anyway and hands a message that arrives meanwhile to the closed connection, where it
+ * stays invisible for the queue's visibility timeout (12 minutes): the next job is submitted only once
+ * such polls have run out.
+ */
+const LONG_POLL_SECONDS = 1;
+
+export type SizeResult = {
+  size: number;
+  vertices: number;
+  edges: number;
+  /** the items' size as DynamoDB counts it (names plus values) */
+  dataBytes: number;
+  seedMs: number;
+  snapshot: {
+    /** the first invocation's start to the job's end */
+    ms: number;
+    /** the raw read, run once before and once after the backup; their mean is the baseline */
+    baselineRunsMs: [number, number];
+    baselineMs: number;
+    /** what the backup put in S3 (the parts, gzip) */
+    backupBytes: number;
+    /** until the job showed its expected counts: the counting pass before any part is written */
+    countMs: number | undefined;
+    invocations: number;
+    rssBytes: number;
+  };
+  restore: {
+    /** the first invocation's start to the job's end: when the graph runs on the restored data */
+    visibleMs: number;
+    /** to the end of the last invocation, which drops the replaced generation after the job ended */
+    totalMs: number;
+    /** until every part was loaded (progress 90%); the rest of visibleMs is the read-back check */
+    loadMs: number | undefined;
+    baselineMs: number;
+    invocations: number;
+    rssBytes: number;
+  };
+};
+
+export type DataOptions = { workers: number };
+
+/**
+ * DynamoDB Local is a JVM: its first hundred thousand requests run slower while it compiles them.
+ * A throwaway graph written and read once keeps that warm-up out of the first size's figures.
+ */
+export async function warmUpStore(stack: BenchStack, size = 20_000): Promise<void> {
+  const graph = { graphId: randomUUID(), generation: 1, shards: stack.deps.config.graphShards };
+  const table = stack.deps.config.graphTable;
+  await batchWriteAll(stack.raw.ddb, table, graphItems(size, graph), WRITE_CONCURRENCY);
+  await queryShards(stack.raw.ddb, table, graph, graph.shards);
+}
+
+export async function benchSize(
+  stack: BenchStack,
+  size: number,
+  workerFile: string,
+  options: DataOptions,
+  log: (line: string) => void,
+): Promise<SizeResult> {
+  const { deps, raw } = stack;
+  const table = deps.config.graphTable;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+  // The graph record through the service's own use case, its data written straight into the table.
+  const { id: graphId } = await createGraph(deps, { projectId: PROJECT, name: `size_${size}_${Date.now()}` });
+  const graph = await deps.graphs.get(PROJECT, graphId);
+  if (!graph) throw new Error('the graph was not created');
+  let dataBytes = 0;
+  let vertices = 0;
+  const counted = function* (items: Iterable<DataItem>) {
+    for (const item of items) {
+      dataBytes += itemBytes(item);
+      if (item.k === 'V') vertices++;
+      yield item;
+    }
+  };
+  const seed = await timed(() =>
+    batchWriteAll(raw.ddb, table, counted(graphItems(size, graph)), WRITE_CONCURRENCY),
+  );
+  log(`  seeded ${size} elements in ${seconds(seed.ms)}`);
+
+  // Snapshot. The raw read takes every shard at once (the most a reader can get from the store; how
+  // the job spreads its work is part of what is measured), once before and once after the backup, so
+  // neither side always runs on a colder store.
+  const readShards = () =>
+    timed(() => queryShards(raw.ddb, table, graph, graph.shards)).then((r) => {
+      if (r.value !== size) throw new Error(`the raw read found ${r.value} items, not ${size}`);
+      return r.ms;
+    });
+  const readBefore = await readShards();
+  let backupId = '';
+  const backupRun = await runOnWorkers(
+    stack,
+    workerFile,
+    options.workers,
+    async () => {
+      const started = await startBackup(deps, { projectId: PROJECT, graphId });
+      backupId = started.backupId;
+      return started.jobId;
+    },
+    // The job shows the counts it expects once the first delivery has counted the shards.
+    { counted: (job) => job.detail !== undefined },
+  );
+  const backup = await deps.backups.get(PROJECT, backupId);
+  if (backup?.status !== 'success' || (backup.vertexNum ?? 0) + (backup.edgeNum ?? 0) !== size) {
+    throw new Error(`the backup did not hold ${size} records: ${JSON.stringify(backup)}`);
+  }
+  const readAfter = await readShards();
+  const backupMs = backupRun.endAt - backupRun.firstStart;
+  log(`  backup in ${seconds(backupMs)} (raw read ${seconds(readBefore)}, ${seconds(readAfter)})`);
+
+  // Restore into the same graph, stopped first; its baseline afterwards, when the store again holds
+  // one generation of this graph, as it did when the restore began.
+  await stopGraph(deps, { projectId: PROJECT, graphId });
+  const restoreRun = await runOnWorkers(
+    stack,
+    workerFile,
+    options.workers,
+    async () => (await startGraph(deps, { projectId: PROJECT, graphId, backupId })).jobId,
+    // A restore reports 90% once every part is loaded; then it reads the data back to verify it.
+    { loaded: (job) => job.progress >= 90 },
+  );
+  const restored = await deps.graphs.get(PROJECT, graphId);
+  if (restored?.status !== GraphStatus.running || restored.generation !== graph.generation + 1) {
+    throw new Error(`the graph was not restored: ${JSON.stringify(restored)}`);
+  }
+  const fresh = { graphId: randomUUID(), generation: 1, shards: graph.shards };
+  const write = await timed(() => batchWriteAll(raw.ddb, table, graphItems(size, fresh), WRITE_CONCURRENCY));
+  const restoreMs = restoreRun.endAt - restoreRun.firstStart;
+  log(`  restore in ${seconds(restoreMs)} (raw write ${seconds(write.ms)})`);
+
+  return {
+    size,
+    vertices,
+    edges: size - vertices,
+    dataBytes,
+    seedMs: seed.ms,
+    snapshot: {
+      ms: backupMs,
+      baselineRunsMs: [readBefore, readAfter],
+      baselineMs: (readBefore + readAfter) / 2,
+      backupBytes: backup.sizeBytes ?? 0,
+      countMs: since(backupRun, 'counted'),
+      invocations: backupRun.invocations,
+      rssBytes: backupRun.maxRssBytes,
+    },
+    restore: {
+      visibleMs: restoreMs,
+      totalMs: restoreRun.lastEnd - restoreRun.firstStart,
+      loadMs: since(restoreRun, 'loaded'),
+      baselineMs: write.ms,
+      invocations: restoreRun.invocations,
+      rssBytes: restoreRun.maxRssBytes,
+    },
+  };
+}
+
+/** ms from the first invocation to a mark; a mark first seen with the job's end is no later than it. */
+const since = (run: JobRun, mark: string) => {
+  const at = run.marks[mark];
+  return at === undefined ? undefined : Math.min(at, run.endAt) - run.firstStart;
+};
+
+/** What the worker instances did for one job. */
+type JobRun = {
+  jobId: string;
+  /** epoch ms: the first invocation's start, the job's end (its record), the last invocation's end */
+  firstStart: number;
+  endAt: number;
+  lastEnd: number;
+  invocations: number;
+  /** the largest peak RSS of any instance */
+  maxRssBytes: number;
+  /** epoch ms when each mark was first seen on the job record */
+  marks: Record<string, number>;
+};
+
+/**
+ * Forks `instances` worker instances (bench/worker-child.ts, bundled), submits a job, waits for its
+ * end, then stops the instances once their invocations in flight are over (a restore drops the
+ * replaced generation after the job has ended) and collects what they report.
+ */
+async function runOnWorkers(
+  stack: BenchStack,
+  workerFile: string,
+  instances: number,
+  submit: () => Promise<string>,
+  marks: Marks = {},
+): Promise<JobRun> {
+  const { resources } = stack;
+  const settings: WorkerSettings = {
+    queueUrl: resources.jobQueue.url,
+    queueArn: resources.jobQueue.arn,
+    functionName: resources.worker.name,
+    timeoutSeconds: resources.worker.timeoutSeconds,
+    memorySize: resources.worker.memorySize,
+    batchSize: resources.worker.batchSize,
+    waitTimeSeconds: LONG_POLL_SECONDS,
+  };
+  const children = Array.from({ length: instances }, () =>
+    fork(workerFile, [], {
+      // Plain node (not this process's tsx loader), with exactly the function's environment.
+      execArgv: [],
+      env: { PATH: process.env.PATH ?? '', ...stack.env, BENCH_WORKER: JSON.stringify(settings) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const exited = (code: number | null) => new Error(`a worker instance exited early (code ${code})`);
+  const ready = children.map(
+    (child) =>
+      new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(exited(code)));
+      }),
+  );
+  const reports = children.map(
+    (child) =>
+      new Promise<WorkerReport>((resolve, reject) => {
+        child.on('message', (m) => {
+          if (m && typeof m === 'object' && 'maxRssBytes' in m) resolve(m as WorkerReport);
+        });
+        child.once('exit', (code) => reject(exited(code)));
+      }),
+  );
+  // Whichever promise is not awaited when a child dies must not crash the run.
+  for (const p of [...ready, ...reports]) p.catch(() => undefined);
+  try {
+    await Promise.all(ready);
+    const jobId = await submit();
+    const { endAt, marks: seen } = await waitForJobEnd(stack, jobId, marks);
+    for (const child of children) child.send('stop');
+    const done = await Promise.all(reports);
+    await sleep(LONG_POLL_SECONDS * 1000 + 500);
+    const starts = done.flatMap((r) => (r.firstStart === undefined ? [] : [r.firstStart]));
+    const ends = done.flatMap((r) => (r.lastEnd === undefined ? [] : [r.lastEnd]));
+    return {
+      jobId,
+      firstStart: Math.min(...starts),
+      endAt,
+      lastEnd: Math.max(...ends),
+      invocations: done.reduce((n, r) => n + r.invocations, 0),
+      maxRssBytes: Math.max(...done.map((r) => r.maxRssBytes)),
+      marks: seen,
+    };
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** A moment in a job's life, recognised on its record: when it is first seen, its time is kept. */
+type Marks = Record<string, (job: JobRecord) => boolean>;
+
+/**
+ * Polls the job record until the job ends: its end time and when each mark was first seen (to
+ * 100 ms), or an error with its reason.
+ */
+async function waitForJobEnd(stack: BenchStack, jobId: string, marks: Marks) {
+  const deadline = Date.now() + JOB_TIMEOUT_MS;
+  const seen: Record<string, number> = {};
+  for (;;) {
+    const job = await stack.deps.jobs.get(PROJECT, jobId);
+    const at = Date.now();
+    for (const [name, test] of Object.entries(marks))
+      if (job && !(name in seen) && test(job)) seen[name] = at;
+    if (job?.status === 'success' && job.endAt !== undefined) return { endAt: job.endAt, marks: seen };
+    if (job?.status === 'failed') throw new Error(`job ${jobId} failed: ${JSON.stringify(job)}`);
+    if (Date.now() > deadline) throw new Error(`job ${jobId} did not end in time: ${JSON.stringify(job)}`);
+    await sleep(100);
+  }
+}
