@@ -178,13 +178,7 @@ export async function benchAddBackup(stack: BenchStack, options: ApiOptions): Pr
  */
 async function baselineAddBackup(stack: BenchStack, graph: GraphRecord): Promise<void> {
   const { deps, raw } = stack;
-  const job = newJob(deps, {
-    projectId: graph.projectId,
-    jobName: 'BackupGraph',
-    graphId: graph.graphId,
-    graphName: graph.name,
-    backupId: randomUUID(),
-  });
+  const job = newJob(deps, graph, 'BackupGraph', { backupId: randomUUID() });
   await raw.ddb.send(
     new TransactWriteCommand({
       TransactItems: [

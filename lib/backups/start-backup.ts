@@ -49,14 +49,7 @@ async function begin(deps: Deps, input: StartBackupInput) {
   const refusal = backupRefusal(graph);
   if (refusal || !graph) throw refusal;
 
-  const job = newJob(deps, {
-    projectId,
-    jobName: 'BackupGraph',
-    graphId,
-    graphName: graph.name,
-    backupId: deps.ids.uuid(),
-    ...(requestId && { requestId }),
-  });
+  const job = newJob(deps, graph, 'BackupGraph', { backupId: deps.ids.uuid(), requestId });
   const backup = newBackup(graph, job, method);
 
   const tokenUse = clientToken

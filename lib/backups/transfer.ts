@@ -75,14 +75,10 @@ export async function exportBackup(
   const graph = existing(await deps.graphs.get(input.projectId, input.graphId));
   const backup = await findBackup(deps, input);
   if (backup.status !== 'success') throw new GesError('GES.7040');
-  const job = newJob(deps, {
-    projectId: graph.projectId,
-    jobName: 'ExportBackup',
-    graphId: graph.graphId,
-    graphName: graph.name,
+  const job = newJob(deps, graph, 'ExportBackup', {
     backupId: backup.backupId,
     ...to,
-    ...(input.requestId && { requestId: input.requestId }),
+    requestId: input.requestId,
   });
   await submitJob(
     deps,
@@ -129,14 +125,10 @@ export async function importBackup(
 ) {
   const from = parseBucketPath(input.importPath, bucketRules(deps, input.projectId));
   const graph = existing(await deps.graphs.get(input.projectId, input.graphId));
-  const job = newJob(deps, {
-    projectId: graph.projectId,
-    jobName: 'ImportBackup',
-    graphId: graph.graphId,
-    graphName: graph.name,
+  const job = newJob(deps, graph, 'ImportBackup', {
     backupId: deps.ids.uuid(),
     ...from,
-    ...(input.requestId && { requestId: input.requestId }),
+    requestId: input.requestId,
   });
   const backup = newBackup(graph, job, 'import');
 

@@ -99,33 +99,19 @@ export class GraphDataRepo {
    * 25 at a bounded concurrency; what DynamoDB leaves unprocessed is retried with backoff.
    */
   async load(items: DataItem[]): Promise<void> {
-    const batches: DataItem[][] = [];
-    for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-    await mapLimit(batches, LOAD_CONCURRENCY, (batch) =>
-      this.batchWrite(batch.map((Item) => ({ PutRequest: { Item } }))),
-    );
+    await this.writeAll(items.map((Item) => ({ PutRequest: { Item } })));
   }
 
   /** Deletes a whole generation of a graph, shard by shard. */
   async dropGeneration(graphId: string, generation: number, shards: number): Promise<void> {
     const all = Array.from({ length: shards }, (_, shard) => shard);
     await mapLimit(all, 4, async (shard) => {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await this.query({
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard) },
-          ProjectionExpression: 'pk, sk',
-          ExclusiveStartKey: start,
-        });
-        const keys = (out.Items ?? []) as { pk: string; sk: string }[];
-        const batches: { pk: string; sk: string }[][] = [];
-        for (let i = 0; i < keys.length; i += 25) batches.push(keys.slice(i, i + 25));
-        await mapLimit(batches, LOAD_CONCURRENCY, (batch) =>
-          this.batchWrite(batch.map((Key) => ({ DeleteRequest: { Key } }))),
-        );
-        start = out.LastEvaluatedKey;
-      } while (start);
+      for await (const page of this.shardPages(graphId, generation, shard, {
+        ProjectionExpression: 'pk, sk',
+      })) {
+        const keys = (page.Items ?? []) as { pk: string; sk: string }[];
+        await this.writeAll(keys.map((Key) => ({ DeleteRequest: { Key } })));
+      }
     });
   }
 
@@ -151,17 +137,12 @@ export class GraphDataRepo {
   async countShard(graphId: string, generation: number, shard: number): Promise<ShardCounts> {
     const count = async (prefix: 'V#' | 'E#') => {
       let total = 0;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await this.query({
-          Select: 'COUNT',
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard), ':prefix': prefix },
-          ExclusiveStartKey: start,
-        });
-        total += out.Count ?? 0;
-        start = out.LastEvaluatedKey;
-      } while (start);
+      const pages = this.shardPages(graphId, generation, shard, {
+        Select: 'COUNT',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard), ':prefix': prefix },
+      });
+      for await (const page of pages) total += page.Count ?? 0;
       return total;
     };
     const [vertices, edges] = await Promise.all([count('V#'), count('E#')]);
@@ -171,20 +152,12 @@ export class GraphDataRepo {
   /** Counts one shard's vertices and edges by label, reading only the kind and label of each. */
   async labelCounts(graphId: string, generation: number, shard: number): Promise<LabelCounts> {
     const counts: LabelCounts = { vertex: {}, edge: {} };
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.query({
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard) },
-        ProjectionExpression: 'k, l',
-        ExclusiveStartKey: start,
-      });
-      for (const item of out.Items ?? []) {
+    for await (const page of this.shardPages(graphId, generation, shard, { ProjectionExpression: 'k, l' })) {
+      for (const item of page.Items ?? []) {
         const byLabel = item.k === 'V' ? counts.vertex : counts.edge;
         byLabel[item.l] = (byLabel[item.l] ?? 0) + 1;
       }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    }
     return counts;
   }
 
@@ -210,6 +183,33 @@ export class GraphDataRepo {
       items: (out.Items ?? []) as DataItem[],
       resumeKey: out.LastEvaluatedKey as ResumeKey | undefined,
     };
+  }
+
+  /** BatchWriteItem's 25 requests at a time, at a bounded concurrency. */
+  private async writeAll(requests: NonNullable<BatchWriteRequests>): Promise<void> {
+    const batches: NonNullable<BatchWriteRequests>[] = [];
+    for (let i = 0; i < requests.length; i += 25) batches.push(requests.slice(i, i + 25));
+    await mapLimit(batches, LOAD_CONCURRENCY, (batch) => this.batchWrite(batch));
+  }
+
+  /** Every page of a query on one shard's partition (the whole of it unless `input` narrows it). */
+  private async *shardPages(
+    graphId: string,
+    generation: number,
+    shard: number,
+    input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>,
+  ) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.query({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': shardKey(graphId, generation, shard) },
+        ...input,
+        ExclusiveStartKey: start,
+      });
+      yield out;
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 
   private async query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {

@@ -17,12 +17,7 @@ async function instantJob(
   to: GraphStatusCode,
   refusal: () => Promise<GesError>,
 ) {
-  const job = newJob(deps, {
-    projectId: graph.projectId,
-    jobName,
-    graphId: graph.graphId,
-    graphName: graph.name,
-  });
+  const job = newJob(deps, graph, jobName);
   const done: JobRecord = {
     ...job,
     status: 'success',
@@ -62,14 +57,7 @@ export async function startGraph(
 
   const backup = await findBackup(deps, { ...input, backupId: input.backupId });
   if (backup.status !== 'success') throw new GesError('GES.7040');
-  const job = newJob(deps, {
-    projectId: graph.projectId,
-    jobName: 'StartGraph',
-    graphId: graph.graphId,
-    graphName: graph.name,
-    backupId: backup.backupId,
-    ...(input.requestId && { requestId: input.requestId }),
-  });
+  const job = newJob(deps, graph, 'StartGraph', { backupId: backup.backupId, requestId: input.requestId });
   const whyNot = async () => {
     const now = existing(await deps.graphs.get(input.projectId, input.graphId));
     if (!isFree(now, GraphStatus.stopped)) return notStopped;
@@ -100,13 +88,9 @@ export async function deleteGraph(
 ) {
   const graph = existing(await deps.graphs.get(input.projectId, input.graphId));
   if (graph.lockJobId) throw new GesError('GES.7001');
-  const job = newJob(deps, {
-    projectId: graph.projectId,
-    jobName: 'DeleteGraph',
-    graphId: graph.graphId,
-    graphName: graph.name,
+  const job = newJob(deps, graph, 'DeleteGraph', {
     keepBackup: input.keepBackup,
-    ...(input.requestId && { requestId: input.requestId }),
+    requestId: input.requestId,
   });
   await submitJob(
     deps,

@@ -1,7 +1,8 @@
 import type { Deps } from '../deps.js';
 import { type TransactItem, transact } from '../dynamo.js';
 import { DependencyUnavailable, type GesError } from '../errors.js';
-import type { JobRecord } from './model.js';
+import type { GraphRecord } from '../graphs/model.js';
+import type { JobName, JobRecord } from './model.js';
 import type { JobTask } from './run-job.js';
 
 /**
@@ -32,15 +33,23 @@ export async function submitJob(
 /** A job that starts now, with the fields every kind shares. */
 export function newJob(
   deps: Deps,
-  fields: Pick<JobRecord, 'projectId' | 'jobName' | 'graphId' | 'graphName'> & Partial<JobRecord>,
+  graph: Pick<GraphRecord, 'projectId' | 'graphId' | 'name'>,
+  jobName: JobName,
+  fields: Partial<JobRecord> & { requestId?: string | undefined } = {},
 ): JobRecord {
   const now = deps.clock.now();
+  const { requestId, ...rest } = fields;
   return {
+    projectId: graph.projectId,
     jobId: deps.ids.jobId(),
+    jobName,
+    graphId: graph.graphId,
+    graphName: graph.name,
     status: 'pending',
     createdAt: now,
     progress: 0,
     deadlineAt: now + deps.config.jobDeadlineSeconds * 1000,
-    ...fields,
+    ...(requestId && { requestId }),
+    ...rest,
   };
 }
