@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { newBackup } from '../lib/backups/model.js';
-import { startBackup } from '../lib/backups/start-backup.js';
-import { createGraph } from '../lib/graphs/graphs.js';
-import type { GraphRecord } from '../lib/graphs/model.js';
-import { newJob } from '../lib/jobs/submit.js';
-import { graphKey } from '../lib/keys.js';
+import { DynamoStore } from '../lib/adapters/dynamo-store.js';
+import { graphKey } from '../lib/core/keys.js';
+import { startBackup } from '../lib/operations/backup/start-backup.js';
+import { createGraph } from '../lib/operations/graphs/graphs.js';
+import { newBackup } from '../lib/records/backups/model.js';
+import { type GraphRecord, GraphStatus } from '../lib/records/graphs/model.js';
+import { newJob } from '../lib/runtime/submit.js';
 import { issueToken } from '../local/auth.js';
 import { now, percentile } from './report.js';
 import type { BenchStack } from './stack.js';
@@ -178,15 +179,19 @@ export async function benchAddBackup(stack: BenchStack, options: ApiOptions): Pr
  */
 async function baselineAddBackup(stack: BenchStack, graph: GraphRecord): Promise<void> {
   const { deps, raw } = stack;
-  const job = newJob(deps, graph, 'BackupGraph', { backupId: randomUUID() });
+  const job = newJob(deps, graph, 'backup', { backupId: randomUUID() });
+  const store = new DynamoStore(raw.ddb, {
+    control: deps.config.controlTable,
+    graph: deps.config.graphTable,
+  });
   await raw.ddb.send(
     new TransactWriteCommand({
       TransactItems: [
-        deps.jobs.putAction(job),
-        deps.graphs.transitionAction(graph, '903', job.jobId),
-        deps.backups.putAction(newBackup(graph, job, 'manual')),
-        deps.projects.reserveAction(graph.projectId, 'backupCount', deps.config.backupQuota),
-      ],
+        deps.jobs.put(job),
+        deps.graphs.transition(graph, GraphStatus.backingUp, job.jobId),
+        deps.backups.put(newBackup(graph, job, 'manual')),
+        deps.projects.reserve(graph.projectId, 'backupCount', deps.config.backupQuota),
+      ].map((action) => store.transactItem(action)),
     }),
   );
   await raw.sqs.send(
@@ -204,7 +209,9 @@ async function createGraphs(stack: BenchStack, n: number): Promise<GraphRecord[]
   // One at a time: every creation moves the same project counter, and concurrent transactions on one
   // item conflict.
   for (let i = 0; i < n; i++) {
-    const { id } = await createGraph(stack.deps, { projectId: PROJECT, name: `api_${i}_${Date.now()}` });
+    const {
+      graph: { graphId: id },
+    } = await createGraph(stack.deps, { projectId: PROJECT, name: `api_${i}_${Date.now()}` });
     const graph = await stack.deps.graphs.get(PROJECT, id);
     if (!graph) throw new Error(`graph ${id} was not created`);
     graphs.push(graph);

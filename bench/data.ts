@@ -1,12 +1,13 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startBackup } from '../lib/backups/start-backup.js';
-import type { DataItem } from '../lib/graphs/data-keys.js';
-import { createGraph } from '../lib/graphs/graphs.js';
-import { startGraph, stopGraph } from '../lib/graphs/lifecycle.js';
-import { GraphStatus } from '../lib/graphs/model.js';
-import type { JobRecord } from '../lib/jobs/model.js';
+import { startBackup } from '../lib/operations/backup/start-backup.js';
+import { createGraph } from '../lib/operations/graphs/graphs.js';
+import { stopGraph } from '../lib/operations/graphs/lifecycle.js';
+import { restoreGraph } from '../lib/operations/restore/restore-graph.js';
+import type { DataItem } from '../lib/records/graphs/data-keys.js';
+import { GraphStatus } from '../lib/records/graphs/model.js';
+import type { JobRecord } from '../lib/records/jobs/model.js';
 import { PROJECT } from './api.js';
 import { batchWriteAll, graphItems, itemBytes, queryShards } from './graph-data.js';
 import { timed } from './report.js';
@@ -24,7 +25,7 @@ import type { WorkerReport, WorkerSettings } from './worker-child.js';
  * BatchWriteItem requests in flight, for seeding and for the restore's baseline: DynamoDB Local on
  * this machine writes no faster with more, and the restore has at most as many in flight
  * (SNAPSHOT_CONCURRENCY parts at once, each written 8 requests at a time: LOAD_CONCURRENCY in
- * lib/graphs/data-repo.ts).
+ * lib/records/graphs/data-repo.ts).
  */
 const WRITE_CONCURRENCY = 32;
 /** A job that has not ended by then is stuck (a failed delivery waits out the visibility timeout). */
@@ -95,7 +96,9 @@ export async function benchSize(
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
   // The graph record through the service's own use case, its data written straight into the table.
-  const { id: graphId } = await createGraph(deps, { projectId: PROJECT, name: `size_${size}_${Date.now()}` });
+  const {
+    graph: { graphId },
+  } = await createGraph(deps, { projectId: PROJECT, name: `size_${size}_${Date.now()}` });
   const graph = await deps.graphs.get(PROJECT, graphId);
   if (!graph) throw new Error('the graph was not created');
   let dataBytes = 0;
@@ -149,7 +152,7 @@ export async function benchSize(
     stack,
     workerFile,
     options.workers,
-    async () => (await startGraph(deps, { projectId: PROJECT, graphId, backupId })).jobId,
+    async () => (await restoreGraph(deps, { projectId: PROJECT, graphId, backupId })).jobId,
     // A restore reports 90% once every part is loaded; then it reads the data back to verify it.
     { loaded: (job) => job.progress >= 90 },
   );

@@ -7,8 +7,8 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { type DataItem, shardKey, toItem } from '../lib/graphs/data-keys.js';
-import type { GraphElement } from '../lib/graphs/model.js';
+import { type DataItem, shardKey, toItem } from '../lib/records/graphs/data-keys.js';
+import type { GraphElement } from '../lib/records/graphs/model.js';
 
 /**
  * Synthetic graphs for the benchmark: a quarter vertices, the rest edges (three per vertex, as in a

@@ -2,8 +2,9 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseConfig } from '../lib/config.js';
-import { createDeps, type Deps } from '../lib/deps.js';
+import { workerDeps } from '../lib/composition/worker.js';
+import { parseConfig } from '../lib/core/config.js';
+import type { Deps } from '../lib/runtime/deps.js';
 import { localKeys } from '../local/auth.js';
 import { type Emulator, LOCAL_AWS, startDynamoDb, startFauxqs } from '../local/emulators.js';
 import { startEventBus } from '../local/event-bus.js';
@@ -112,7 +113,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     // The SDK reads endpoints and credentials from the environment when a client is made, and the
     // handler modules read their configuration when imported: both happen in this process.
     Object.assign(process.env, env);
-    const deps = createDeps(parseConfig(env));
+    const deps = workerDeps(parseConfig(env));
     const rawDynamo = new DynamoDBClient({});
     const raw = {
       ddb: DynamoDBDocumentClient.from(rawDynamo, { marshallOptions: { removeUndefinedValues: true } }),

@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { createAuthenticator } from '../lib/auth/authenticate.js';
-import { createDeps } from '../lib/deps.js';
+import { recordDeps } from '../lib/composition/records.js';
+import { parseConfig } from '../lib/core/config.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
+import { createAuthenticator } from '../lib/http/authenticate.js';
 import { graphPath } from '../lib/http/params.js';
 import { jsonBody, pathParams } from '../lib/http/request.js';
-import { getPolicy, putPolicy } from '../lib/policies/policies.js';
+import { policyView } from '../lib/http/views.js';
+import { getPolicy, putPolicy } from '../lib/operations/policies/policies.js';
+import routes from './routes.json' with { type: 'json' };
 
-const deps = createDeps();
-const authenticate = createAuthenticator();
+const deps = recordDeps(parseConfig());
 /** v1 spells it keepAuto, v2 keep_auto. */
 const policyBody = z
   .object({
@@ -19,13 +21,14 @@ const policyBody = z
   .transform(({ keep_auto, keepAuto, ...rest }) => ({ ...rest, keepAuto: keepAuto ?? keep_auto ?? 7 }));
 
 export const handler = httpApi(
+  routes.backupPolicies,
   {
     ...bothTrees('PUT', '/{projectId}/graphs/{graphId}/backup-policy', async (event) =>
-      putPolicy(deps, { ...pathParams(event, graphPath), ...jsonBody(event, policyBody) }),
+      policyView(await putPolicy(deps, { ...pathParams(event, graphPath), ...jsonBody(event, policyBody) })),
     ),
     ...bothTrees('GET', '/{projectId}/graphs/{graphId}/backup-policy', async (event) =>
-      getPolicy(deps, pathParams(event, graphPath)),
+      policyView(await getPolicy(deps, pathParams(event, graphPath))),
     ),
   },
-  authenticate,
+  createAuthenticator(),
 );

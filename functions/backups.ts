@@ -1,22 +1,30 @@
 import { z } from 'zod';
-import { createAuthenticator } from '../lib/auth/authenticate.js';
-import { deleteBackup, listBackups, quotas } from '../lib/backups/catalog.js';
-import { startBackup } from '../lib/backups/start-backup.js';
-import { backupFiles, exportBackup, importBackup } from '../lib/backups/transfer.js';
-import { createDeps } from '../lib/deps.js';
+import { blobDeps } from '../lib/composition/blobs.js';
+import { queueDeps } from '../lib/composition/queue.js';
+import { recordDeps } from '../lib/composition/records.js';
+import { parseConfig } from '../lib/core/config.js';
+import { uuidSchema } from '../lib/core/ids.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
+import { createAuthenticator } from '../lib/http/authenticate.js';
 import { backupPath, graphPath, pageQuery, projectPath } from '../lib/http/params.js';
 import { header, jsonBody, pathParams, queryParams } from '../lib/http/request.js';
-import { uuidSchema } from '../lib/ids.js';
-import { clientTokenSchema } from '../lib/jobs/client-tokens.js';
+import { backupListView, quotasView } from '../lib/http/views.js';
+import { startBackup } from '../lib/operations/backup/start-backup.js';
+import { backupFiles } from '../lib/operations/catalog/backup-files.js';
+import { deleteBackup, listBackups, quotas } from '../lib/operations/catalog/catalog.js';
+import { exportBackup } from '../lib/operations/export/export-backup.js';
+import { importBackup } from '../lib/operations/import/import-backup.js';
+import { clientTokenSchema } from '../lib/records/jobs/client-tokens.js';
+import routes from './routes.json' with { type: 'json' };
 
-const deps = createDeps();
-const authenticate = createAuthenticator();
+const config = parseConfig();
+const deps = { ...recordDeps(config), ...queueDeps(config), ...blobDeps(config) };
 const exportBody = z.object({ backup_id: uuidSchema, export_path: z.string().min(3).max(1024) });
 const importBody = z.object({ import_path: z.string().min(3).max(1024) });
 const backupFilesQuery = z.object({ backup_id: uuidSchema });
 
 export const handler = httpApi(
+  routes.backups,
   {
     ...bothTrees('POST', '/{projectId}/graphs/{graphId}/backups', async (event) =>
       startBackup(deps, {
@@ -26,16 +34,20 @@ export const handler = httpApi(
       }),
     ),
     ...bothTrees('GET', '/{projectId}/graphs/backups', async (event) =>
-      listBackups(deps, { ...pathParams(event, projectPath), ...queryParams(event, pageQuery) }),
+      backupListView(
+        await listBackups(deps, { ...pathParams(event, projectPath), ...queryParams(event, pageQuery) }),
+      ),
     ),
     ...bothTrees('GET', '/{projectId}/graphs/{graphId}/backups', async (event) =>
-      listBackups(deps, { ...pathParams(event, graphPath), ...queryParams(event, pageQuery) }),
+      backupListView(
+        await listBackups(deps, { ...pathParams(event, graphPath), ...queryParams(event, pageQuery) }),
+      ),
     ),
     ...bothTrees('DELETE', '/{projectId}/graphs/{graphId}/backups/{backupId}', async (event) =>
       deleteBackup(deps, pathParams(event, backupPath)),
     ),
     ...bothTrees('GET', '/{projectId}/graphs/quotas', async (event) =>
-      quotas(deps, pathParams(event, projectPath).projectId),
+      quotasView(await quotas(deps, pathParams(event, projectPath).projectId)),
     ),
     'POST /v2/{projectId}/graphs/{graphId}/backups/export': async (event) => {
       const body = jsonBody(event, exportBody);
@@ -58,5 +70,5 @@ export const handler = httpApi(
         backupId: queryParams(event, backupFilesQuery).backup_id,
       }),
   },
-  authenticate,
+  createAuthenticator(),
 );

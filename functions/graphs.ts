@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { createAuthenticator } from '../lib/auth/authenticate.js';
-import { createDeps } from '../lib/deps.js';
-import { GesError } from '../lib/errors.js';
-import { createGraph, getGraph, listGraphs } from '../lib/graphs/graphs.js';
-import { deleteGraph, startGraph, stopGraph } from '../lib/graphs/lifecycle.js';
+import { queueDeps } from '../lib/composition/queue.js';
+import { recordDeps } from '../lib/composition/records.js';
+import { parseConfig } from '../lib/core/config.js';
+import { GesError } from '../lib/core/errors.js';
+import { graphNameSchema } from '../lib/core/ids.js';
 import { bothTrees, httpApi, type Route } from '../lib/http/api.js';
+import { createAuthenticator } from '../lib/http/authenticate.js';
 import {
   deleteGraphQuery,
   graphActionQuery,
@@ -14,32 +15,48 @@ import {
   startBody,
 } from '../lib/http/params.js';
 import { jsonBody, optionalJsonBody, pathParams, queryParams } from '../lib/http/request.js';
-import { graphNameSchema } from '../lib/ids.js';
+import { graphView } from '../lib/http/views.js';
+import { deleteGraph } from '../lib/operations/delete-graph/delete-graph.js';
+import { createGraph, getGraph, listGraphs } from '../lib/operations/graphs/graphs.js';
+import { startGraph, stopGraph } from '../lib/operations/graphs/lifecycle.js';
+import { restoreGraph } from '../lib/operations/restore/restore-graph.js';
+import routes from './routes.json' with { type: 'json' };
 
-const deps = createDeps();
-const authenticate = createAuthenticator();
+const config = parseConfig();
+const deps = { ...recordDeps(config), ...queueDeps(config) };
 const createBody = z.object({ graph: z.object({ name: graphNameSchema }) });
 
 const stop: Route = async (event) => stopGraph(deps, pathParams(event, graphPath));
-const start: Route = async (event) =>
-  startGraph(deps, {
-    ...pathParams(event, graphPath),
-    backupId: optionalJsonBody(event, startBody)?.graph_backup_id,
-    requestId: event.requestContext.requestId,
-  });
+/** Start, with the graph's own data or, given a backup, with the backup's (a restore). */
+const start: Route = async (event) => {
+  const ids = pathParams(event, graphPath);
+  const backupId = optionalJsonBody(event, startBody)?.graph_backup_id;
+  return backupId
+    ? restoreGraph(deps, { ...ids, backupId, requestId: event.requestContext.requestId })
+    : startGraph(deps, ids);
+};
 
 export const handler = httpApi(
+  routes.graphs,
   {
     ...bothTrees('POST', '/{projectId}/graphs', async (event) => {
       const { projectId } = pathParams(event, projectPath);
-      return createGraph(deps, { projectId, name: jsonBody(event, createBody).graph.name });
+      const { graph, jobId } = await createGraph(deps, {
+        projectId,
+        name: jsonBody(event, createBody).graph.name,
+      });
+      return { id: graph.graphId, jobId };
     }),
-    ...bothTrees('GET', '/{projectId}/graphs', async (event) =>
-      listGraphs(deps, { ...pathParams(event, projectPath), ...queryParams(event, pageQuery) }),
-    ),
-    ...bothTrees('GET', '/{projectId}/graphs/{graphId}', async (event) =>
-      getGraph(deps, pathParams(event, graphPath)),
-    ),
+    ...bothTrees('GET', '/{projectId}/graphs', async (event) => {
+      const { total, graphs } = await listGraphs(deps, {
+        ...pathParams(event, projectPath),
+        ...queryParams(event, pageQuery),
+      });
+      return { graphCount: total, graphs: graphs.map(graphView) };
+    }),
+    ...bothTrees('GET', '/{projectId}/graphs/{graphId}', async (event) => ({
+      graph: graphView(await getGraph(deps, pathParams(event, graphPath))),
+    })),
     ...bothTrees('DELETE', '/{projectId}/graphs/{graphId}', async (event) =>
       deleteGraph(deps, {
         ...pathParams(event, graphPath),
@@ -57,5 +74,5 @@ export const handler = httpApi(
     'POST /v2/{projectId}/graphs/{graphId}/stop': stop,
     'POST /v2/{projectId}/graphs/{graphId}/start': start,
   },
-  authenticate,
+  createAuthenticator(),
 );

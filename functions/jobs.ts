@@ -1,23 +1,29 @@
-import { createAuthenticator } from '../lib/auth/authenticate.js';
-import { createDeps } from '../lib/deps.js';
+import { recordDeps } from '../lib/composition/records.js';
+import { parseConfig } from '../lib/core/config.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
+import { createAuthenticator } from '../lib/http/authenticate.js';
 import { jobListQuery, jobPath, projectPath } from '../lib/http/params.js';
 import { pathParams, queryParams } from '../lib/http/request.js';
-import { listJobs } from '../lib/jobs/job-list.js';
-import { getJobStatus } from '../lib/jobs/job-status.js';
+import { jobView } from '../lib/http/views.js';
+import { getJob, listJobs } from '../lib/operations/catalog/jobs.js';
+import routes from './routes.json' with { type: 'json' };
 
-const deps = createDeps();
-const authenticate = createAuthenticator();
+/** The status Lambda: reads job records only, never SQS or S3 (it builds no client for them). */
+const deps = recordDeps(parseConfig());
 
-/** The status Lambda: reads job records only, never SQS or S3. */
 export const handler = httpApi(
+  routes.jobs,
   {
     ...bothTrees('GET', '/{projectId}/graphs/{graphId}/jobs/{jobId}/status', async (event, version) =>
-      getJobStatus(deps, { ...pathParams(event, jobPath), version }),
+      jobView(await getJob(deps, pathParams(event, jobPath)), version),
     ),
-    ...bothTrees('GET', '/{projectId}/graphs/jobs', async (event, version) =>
-      listJobs(deps, { ...pathParams(event, projectPath), ...queryParams(event, jobListQuery), version }),
-    ),
+    ...bothTrees('GET', '/{projectId}/graphs/jobs', async (event, version) => {
+      const { total, jobs } = await listJobs(deps, {
+        ...pathParams(event, projectPath),
+        ...queryParams(event, jobListQuery),
+      });
+      return { jobCount: total, jobList: jobs.map((job) => jobView(job, version)) };
+    }),
   },
-  authenticate,
+  createAuthenticator(),
 );

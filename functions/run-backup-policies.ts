@@ -1,10 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { createDeps } from '../lib/deps.js';
-import { logger } from '../lib/logger.js';
-import { runDuePolicies } from '../lib/policies/policies.js';
+import { queueDeps } from '../lib/composition/queue.js';
+import { recordDeps } from '../lib/composition/records.js';
+import { parseConfig } from '../lib/core/config.js';
+import { logger } from '../lib/core/logger.js';
+import { runDuePolicies } from '../lib/operations/policies/policies.js';
 
-const deps = createDeps();
+const config = parseConfig();
+const deps = { ...recordDeps(config), ...queueDeps(config) };
 
 /** Scheduled: starts the automatic backups whose policy is due. */
 export const handler = middy()

@@ -1,4 +1,5 @@
-import { createDeps } from '../lib/deps.js';
-import { jobWorker } from '../lib/worker.js';
+import { jobTasks } from '../lib/composition/tasks.js';
+import { workerDeps } from '../lib/composition/worker.js';
+import { jobWorker } from '../lib/runtime/worker.js';
 
-export const handler = jobWorker(createDeps());
+export const handler = jobWorker(workerDeps(), jobTasks);

@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { createDeps } from '../lib/deps.js';
-import { sweepOverdueJobs } from '../lib/jobs/sweep.js';
-import { logger } from '../lib/logger.js';
-import { jobTasks } from '../lib/worker.js';
+import { jobTasks } from '../lib/composition/tasks.js';
+import { workerDeps } from '../lib/composition/worker.js';
+import { logger } from '../lib/core/logger.js';
+import { sweepOverdueJobs } from '../lib/runtime/sweep.js';
 
-const deps = createDeps();
+const deps = workerDeps();
 
 /** Scheduled: fails the jobs past their deadline and frees what they held. */
 export const handler = middy()

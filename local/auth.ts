@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from 'jose';
-import type { Role } from '../lib/auth/authenticate.js';
+import type { Role } from '../lib/http/authenticate.js';
 import { PROJECT_ROOT } from './resources.js';
 
 /**

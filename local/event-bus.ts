@@ -6,8 +6,10 @@ import type { ServiceDefinition } from './resources.js';
  * EventBridge for the local stack, just enough of it: `PutEvents` over the AWS JSON protocol (so the
  * real SDK client talks to it through AWS_ENDPOINT_URL_EVENTBRIDGE), delivery to the functions whose
  * `eventBridge` pattern in serverless.yml matches the detail-type, as EventBridge invokes them
- * (asynchronously), and `GET /events`, the list of every event put, for people and tests. No npm
- * package does this without binding every interface or shipping 228 MB (see the research notes).
+ * (asynchronously), and `GET /events`, the list of every event put, for people and tests. Ours rather
+ * than serverless-offline-aws-eventbridge (2.2.4, measured: shared/research/local-emulators.md §5): it
+ * binds every interface (`*:4010`, `*:4011`) with no option to change that, gives scheduled events a
+ * shape that is not AWS's, and its tarball ships 228 MB of examples.
  */
 export type PutEvent = {
   id: string;

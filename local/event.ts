@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { BACKUP_REQUESTED } from '../lib/policies/backup-requests.js';
+import { BACKUP_REQUESTED } from '../lib/operations/policies/backup-requests.js';
 import { LOCAL_AWS } from './emulators.js';
 
 /**

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ROLES, type Role } from '../lib/auth/authenticate.js';
+import { ROLES, type Role } from '../lib/http/authenticate.js';
 import { issueToken } from './auth.js';
 
 /** `npm run token -- --project <id> [--role viewer|operator|admin] [--expires-in 1h]` */

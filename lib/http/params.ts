@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { graphNameSchema, jobIdSchema, projectIdSchema, uuidSchema } from '../ids.js';
+import { graphNameSchema, jobIdSchema, projectIdSchema, uuidSchema } from '../core/ids.js';
 
 /** The path parameters of every route, validated the same way everywhere. */
 export const projectPath = z.object({ projectId: projectIdSchema });

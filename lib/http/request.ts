@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { badParameter, invalidBody } from '../errors.js';
+import { badParameter, invalidBody } from '../core/errors.js';
 
 /** Lambda's synchronous payload limit: API Gateway would pass more, the function could not take it. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;

@@ -1,6 +1,11 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { Unauthenticated } from '../auth/authenticate.js';
-import { DependencyUnavailable, GES_ERRORS, GesError } from '../errors.js';
+import {
+  DependencyUnavailable,
+  GES_ERRORS,
+  GesError,
+  RouteNotFound,
+  Unauthenticated,
+} from '../core/errors.js';
 
 /** The two wire shapes of the API: v1 (camelCase) and v2 (snake_case) share one domain core. */
 export type ApiVersion = 'v1' | 'v2';
@@ -9,11 +14,6 @@ export const apiVersionOf = (rawPath: string): ApiVersion => (rawPath.startsWith
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-}
-
-/** Raised for a route this function does not serve: the same 404 API Gateway gives. */
-export class RouteNotFound extends Error {
-  override readonly name = 'RouteNotFound';
 }
 
 function errorBody(version: ApiVersion, code: string, message: string) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { mapLimit } from '../../lib/concurrency.js';
+import { mapLimit } from '../../lib/core/concurrency.js';
 import { call, graphWith, tokenFor, waitForJob } from './client.js';
 import { changes, storeReader } from './records.js';
 import {

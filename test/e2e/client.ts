@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import type { Role } from '../../lib/auth/authenticate.js';
+import type { Role } from '../../lib/http/authenticate.js';
 import { issueToken } from '../../local/auth.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a reply body is whatever JSON the server sent; tests assert its shape

@@ -1,6 +1,6 @@
 import { decodeJwt, generateKeyPair, importPKCS8, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mapLimit } from '../../lib/concurrency.js';
+import { mapLimit } from '../../lib/core/concurrency.js';
 import { localKeys } from '../../local/auth.js';
 import { call, graphWith, type Reply, tokenFor, waitForJob } from './client.js';
 import { changes, storeReader } from './records.js';

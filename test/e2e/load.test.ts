@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapLimit } from '../../lib/concurrency.js';
+import { mapLimit } from '../../lib/core/concurrency.js';
 import { call, graphWith, tokenFor, waitForJob } from './client.js';
 import { storeReader } from './records.js';
 import { readService } from './service.js';

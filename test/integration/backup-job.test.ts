@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContentDigest } from '../../lib/backups/format.js';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import type { Deps } from '../../lib/deps.js';
-import { DependencyUnavailable } from '../../lib/errors.js';
-import type { Vertex } from '../../lib/graphs/model.js';
-import { runJob } from '../../lib/jobs/run-job.js';
-import { jobTasks } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import { DependencyUnavailable } from '../../lib/core/errors.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { ContentDigest } from '../../lib/records/backups/format.js';
+import type { Vertex } from '../../lib/records/graphs/model.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
 import { failingUploads, PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
 import { isolatedStack } from './support.js';
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import type { Deps } from '../../lib/deps.js';
-import { GesError } from '../../lib/errors.js';
-import { runJob } from '../../lib/jobs/run-job.js';
-import { jobTasks } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import { GesError } from '../../lib/core/errors.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
 import { PROJECT, seedGraph, socialGraph } from './fixtures.js';
 import { isolatedStack } from './support.js';
 

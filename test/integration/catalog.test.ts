@@ -1,15 +1,29 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deleteBackup, listBackups, quotas } from '../../lib/backups/catalog.js';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import type { Deps } from '../../lib/deps.js';
-import type { GesError } from '../../lib/errors.js';
-import { getGraph } from '../../lib/graphs/graphs.js';
-import { deleteGraph, stopGraph } from '../../lib/graphs/lifecycle.js';
-import { listJobs } from '../../lib/jobs/job-list.js';
-import { runJob } from '../../lib/jobs/run-job.js';
-import { jobTasks } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import type { GesError } from '../../lib/core/errors.js';
+import { backupListView, jobView, quotasView } from '../../lib/http/views.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import {
+  deleteBackup,
+  listBackups as listBackupRecords,
+  quotas,
+} from '../../lib/operations/catalog/catalog.js';
+import { listJobs as listJobRecords } from '../../lib/operations/catalog/jobs.js';
+import { deleteGraph } from '../../lib/operations/delete-graph/delete-graph.js';
+import { getGraph } from '../../lib/operations/graphs/graphs.js';
+import { stopGraph } from '../../lib/operations/graphs/lifecycle.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
 import { PROJECT, seedGraph, socialGraph } from './fixtures.js';
 import { isolatedStack } from './support.js';
+
+/** The views the API answers with, over the use cases' records. */
+const listBackups = async (...args: Parameters<typeof listBackupRecords>) =>
+  backupListView(await listBackupRecords(...args));
+const listJobs = async (...args: Parameters<typeof listJobRecords>) => {
+  const { total, jobs } = await listJobRecords(...args);
+  return { jobCount: total, jobList: jobs.map((job) => jobView(job)) };
+};
 
 let deps: Deps;
 beforeAll(async () => {
@@ -81,7 +95,7 @@ describe('quotas and the job list', () => {
       await runJob(own.deps, jobTasks, { projectId: PROJECT, jobId }, { attempt: 1 });
     }
 
-    expect((await quotas(own.deps, PROJECT)).quotas.resources).toContainEqual({
+    expect(quotasView(await quotas(own.deps, PROJECT)).quotas.resources).toContainEqual({
       type: 'backup',
       available: 0,
     });
@@ -151,7 +165,7 @@ describe('deleting a graph', () => {
     await stopGraph(deps, { projectId: PROJECT, graphId });
 
     const { jobId } = await deleteGraph(deps, { projectId: PROJECT, graphId, keepBackup: false });
-    const { createGraph } = await import('../../lib/graphs/graphs.js');
+    const { createGraph } = await import('../../lib/operations/graphs/graphs.js');
     await createGraph(deps, { projectId: PROJECT, name });
     await run(jobId);
 

@@ -1,10 +1,9 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import type { Deps } from '../../lib/deps.js';
-import { runJob } from '../../lib/jobs/run-job.js';
-import { sweepOverdueJobs } from '../../lib/jobs/sweep.js';
-import { jobTasks } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
+import { sweepOverdueJobs } from '../../lib/runtime/sweep.js';
 import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
 import { isolatedStack } from './support.js';
 
@@ -37,7 +36,7 @@ function freezingAt(boundary: Boundary) {
   };
   const jobs = Object.create(deps.jobs) as Deps['jobs'];
   const blobs = Object.create(deps.blobs) as Deps['blobs'];
-  const ddb = Object.create(deps.ddb) as Deps['ddb'];
+  const store = Object.create(deps.store) as Deps['store'];
   if (boundary === 'after the take') {
     jobs.take = async (...args) => {
       const job = await deps.jobs.take(...args);
@@ -58,17 +57,13 @@ function freezingAt(boundary: Boundary) {
     };
   }
   if (boundary === 'before the final update') {
-    ddb.send = (async (command: unknown) => {
-      const endsJob =
-        command instanceof TransactWriteCommand &&
-        command.input.TransactItems?.some(
-          (i) => i.Update?.ExpressionAttributeValues?.[':status'] === 'success',
-        );
+    store.transact = async (actions) => {
+      const endsJob = actions.some((a) => 'change' in a && a.change.set?.status === 'success');
       if (endsJob) await freeze();
-      return deps.ddb.send(command as TransactWriteCommand);
-    }) as Deps['ddb']['send'];
+      return deps.store.transact(actions);
+    };
   }
-  return { deps: { ...deps, jobs, blobs, ddb }, frozen, wake };
+  return { deps: { ...deps, jobs, blobs, store }, frozen, wake };
 }
 
 const afterLease = () => ({ now: () => Date.now() + (deps.config.jobLeaseSeconds + 1) * 1000 });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import { parseConfig } from '../../lib/config.js';
-import type { Deps } from '../../lib/deps.js';
-import type { JobRecord } from '../../lib/jobs/model.js';
-import { runJob } from '../../lib/jobs/run-job.js';
-import { jobTasks } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import { parseConfig } from '../../lib/core/config.js';
+import { backupTask } from '../../lib/operations/backup/backup-task.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import type { JobRecord } from '../../lib/records/jobs/model.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
 import type { Poller } from '../../local/sqs-poller.js';
 import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
 import { type IsolatedStack, isolatedStack, startWorker } from './support.js';
@@ -64,7 +65,7 @@ describe('a backup that fans out', () => {
         shards: { done: 8, expected: 8 },
       },
     });
-    expect(job.tasksDone?.size).toBe(4);
+    expect(backupTask.narrowed(job).tasksDone?.size).toBe(4);
     const stored = await readBackup(deps, { projectId: PROJECT, graphId, backupId });
     expect(stored?.manifest.files.map((f) => f.shard)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(sortRecords(stored?.records ?? [])).toEqual(sortRecords([...content.vertices, ...content.edges]));

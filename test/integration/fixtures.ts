@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import type { BlobStore } from '../../lib/backups/blob-store.js';
-import { MANIFEST_FILE, type Manifest, manifestSchema } from '../../lib/backups/format.js';
-import { backupPrefix } from '../../lib/backups/model.js';
-import type { Deps } from '../../lib/deps.js';
-import { addElements } from '../../lib/graphs/data-plane.js';
-import { createGraph } from '../../lib/graphs/graphs.js';
-import type { Edge, Vertex } from '../../lib/graphs/model.js';
+import type { BlobStore } from '../../lib/core/ports.js';
+import { addElements } from '../../lib/operations/graphs/data-plane.js';
+import { createGraph } from '../../lib/operations/graphs/graphs.js';
+import { MANIFEST_FILE, type Manifest, manifestSchema } from '../../lib/records/backups/format.js';
+import { backupPrefix } from '../../lib/records/backups/model.js';
+import type { Edge, Vertex } from '../../lib/records/graphs/model.js';
+import type { Deps } from '../../lib/runtime/deps.js';
 
 export const PROJECT = 'proj1';
 
@@ -14,7 +14,9 @@ let graphCount = 0;
 /** A graph with the given content, created through the service's own use cases. */
 export async function seedGraph(deps: Deps, content: { vertices?: Vertex[]; edges?: Edge[] } = {}) {
   const name = `graph_${++graphCount}_${Math.random().toString(36).slice(2, 8)}`;
-  const { id } = await createGraph(deps, { projectId: PROJECT, name });
+  const {
+    graph: { graphId: id },
+  } = await createGraph(deps, { projectId: PROJECT, name });
   if (content.vertices?.length)
     await addElements(deps, { projectId: PROJECT, graphName: name, elements: content.vertices });
   if (content.edges?.length)

@@ -1,14 +1,25 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import type { Deps } from '../../lib/deps.js';
-import type { GesError } from '../../lib/errors.js';
-import { stopGraph } from '../../lib/graphs/lifecycle.js';
-import { runJob } from '../../lib/jobs/run-job.js';
-import { requestBackup } from '../../lib/policies/backup-requests.js';
-import { getPolicy, putPolicy, runDuePolicies } from '../../lib/policies/policies.js';
-import { jobTasks } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import type { GesError } from '../../lib/core/errors.js';
+import { policyView } from '../../lib/http/views.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { stopGraph } from '../../lib/operations/graphs/lifecycle.js';
+import { requestBackup } from '../../lib/operations/policies/backup-requests.js';
+import {
+  getPolicy as getPolicyRecord,
+  putPolicy as putPolicyRecord,
+  runDuePolicies,
+} from '../../lib/operations/policies/policies.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
 import { PROJECT, seedGraph, socialGraph } from './fixtures.js';
 import { type IsolatedStack, isolatedStack } from './support.js';
+
+/** The views the API answers with, over the use cases' records. */
+const putPolicy = async (...args: Parameters<typeof putPolicyRecord>) =>
+  policyView(await putPolicyRecord(...args));
+const getPolicy = async (...args: Parameters<typeof getPolicyRecord>) =>
+  policyView(await getPolicyRecord(...args));
 
 let stack: IsolatedStack;
 let deps: Deps;

@@ -1,9 +1,9 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import type { Deps } from '../../lib/deps.js';
-import { DependencyUnavailable } from '../../lib/errors.js';
-import type { JobRecord } from '../../lib/jobs/model.js';
+import { DependencyUnavailable } from '../../lib/core/errors.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import type { JobRecord } from '../../lib/records/jobs/model.js';
+import type { Deps } from '../../lib/runtime/deps.js';
 import type { Poller } from '../../local/sqs-poller.js';
 import { failingUploads, PROJECT, readBackup, seedGraph, socialGraph } from './fixtures.js';
 import { type IsolatedStack, isolatedStack, peekMessages, startWorker } from './support.js';

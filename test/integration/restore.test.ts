@@ -1,14 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MANIFEST_FILE } from '../../lib/backups/format.js';
-import { backupPrefix } from '../../lib/backups/model.js';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import type { Deps } from '../../lib/deps.js';
-import type { GesError } from '../../lib/errors.js';
-import { addElements, summarize } from '../../lib/graphs/data-plane.js';
-import { countGraph } from '../../lib/graphs/graphs.js';
-import { startGraph, stopGraph } from '../../lib/graphs/lifecycle.js';
-import { runJob } from '../../lib/jobs/run-job.js';
-import { jobTasks } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import type { GesError } from '../../lib/core/errors.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { addElements, summarize } from '../../lib/operations/graphs/data-plane.js';
+import { countGraph } from '../../lib/operations/graphs/graphs.js';
+import { startGraph, stopGraph } from '../../lib/operations/graphs/lifecycle.js';
+import { restoreGraph } from '../../lib/operations/restore/restore-graph.js';
+import { MANIFEST_FILE } from '../../lib/records/backups/format.js';
+import { backupPrefix } from '../../lib/records/backups/model.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
 import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
 import { isolatedStack } from './support.js';
 
@@ -29,7 +30,7 @@ const codeOf = (p: Promise<unknown>) =>
 async function contentOf(graphId: string) {
   const graph = await deps.graphs.get(PROJECT, graphId);
   if (!graph) throw new Error('no graph');
-  const { fromItem } = await import('../../lib/graphs/data-keys.js');
+  const { fromItem } = await import('../../lib/records/graphs/data-keys.js');
   const records = [];
   for (let shard = 0; shard < graph.shards; shard++) {
     for await (const page of deps.data.readShard(graphId, graph.generation, shard))
@@ -64,7 +65,7 @@ describe('starting a graph from a backup', () => {
   it('replaces the data with exactly the backup, then runs the graph', async () => {
     const { graphId, name, backupId, content } = await backedUpThenChanged();
 
-    const { jobId } = await startGraph(deps, { projectId: PROJECT, graphId, backupId });
+    const { jobId } = await restoreGraph(deps, { projectId: PROJECT, graphId, backupId });
     expect((await deps.graphs.get(PROJECT, graphId))?.status).toBe('920');
     expect(await run(jobId)).toBe('succeeded');
 
@@ -89,7 +90,7 @@ describe('starting a graph from a backup', () => {
     const folder = backupPrefix({ projectId: PROJECT, graphId, backupId });
     await deps.blobs.put(`${folder}${part?.key}`, 'not gzip at all', 'application/gzip');
 
-    const { jobId } = await startGraph(deps, { projectId: PROJECT, graphId, backupId });
+    const { jobId } = await restoreGraph(deps, { projectId: PROJECT, graphId, backupId });
     expect(await run(jobId)).toBe('failed');
 
     const job = await deps.jobs.get(PROJECT, jobId);
@@ -107,7 +108,7 @@ describe('starting a graph from a backup', () => {
     const manifest = await deps.blobs.get(folder + MANIFEST_FILE);
     await deps.blobs.deletePrefix(folder + MANIFEST_FILE);
 
-    const { jobId } = await startGraph(deps, { projectId: PROJECT, graphId, backupId });
+    const { jobId } = await restoreGraph(deps, { projectId: PROJECT, graphId, backupId });
     expect(await run(jobId)).toBe('failed');
 
     expect((await deps.jobs.get(PROJECT, jobId))?.failReason).toMatch(/no manifest/);
@@ -118,7 +119,7 @@ describe('starting a graph from a backup', () => {
 
   it('leaves the graph as it was when the restore crashes halfway, and finishes on redelivery', async () => {
     const { graphId, backupId, content, changed } = await backedUpThenChanged();
-    const { jobId } = await startGraph(deps, { projectId: PROJECT, graphId, backupId });
+    const { jobId } = await restoreGraph(deps, { projectId: PROJECT, graphId, backupId });
     let loads = 0;
     const crashing = Object.create(deps.data) as Deps['data'];
     crashing.load = async (items) => {
@@ -139,19 +140,19 @@ describe('starting a graph from a backup', () => {
     const other = await seedGraph(deps, socialGraph(2));
     const running = await startBackup(deps, { projectId: PROJECT, graphId: other.graphId });
 
-    expect(await codeOf(startGraph(deps, { projectId: PROJECT, graphId: other.graphId, backupId }))).toBe(
+    expect(await codeOf(restoreGraph(deps, { projectId: PROJECT, graphId: other.graphId, backupId }))).toBe(
       'GES.7037',
     );
-    expect(await codeOf(startGraph(deps, { projectId: PROJECT, graphId, backupId: running.backupId }))).toBe(
-      'GES.7024',
-    );
+    expect(
+      await codeOf(restoreGraph(deps, { projectId: PROJECT, graphId, backupId: running.backupId })),
+    ).toBe('GES.7024');
     const unfinished = await seedGraph(deps);
     const pending = await startBackup(deps, { projectId: PROJECT, graphId: unfinished.graphId });
     await run(pending.jobId, { clock: { now: () => Date.now() + 10 ** 9 } }); // fails: past its deadline
     await stopGraph(deps, { projectId: PROJECT, graphId: unfinished.graphId });
     expect(
       await codeOf(
-        startGraph(deps, { projectId: PROJECT, graphId: unfinished.graphId, backupId: pending.backupId }),
+        restoreGraph(deps, { projectId: PROJECT, graphId: unfinished.graphId, backupId: pending.backupId }),
       ),
     ).toBe('GES.7040');
   });

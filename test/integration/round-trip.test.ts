@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContentDigest, canonicalLine } from '../../lib/backups/format.js';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import type { Deps } from '../../lib/deps.js';
-import { fromItem } from '../../lib/graphs/data-keys.js';
-import { addElements, summarize } from '../../lib/graphs/data-plane.js';
-import { startGraph, stopGraph } from '../../lib/graphs/lifecycle.js';
-import type { Edge, GraphElement, Vertex } from '../../lib/graphs/model.js';
-import { runJob } from '../../lib/jobs/run-job.js';
-import { jobTasks } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { addElements, summarize } from '../../lib/operations/graphs/data-plane.js';
+import { stopGraph } from '../../lib/operations/graphs/lifecycle.js';
+import { restoreGraph } from '../../lib/operations/restore/restore-graph.js';
+import { ContentDigest, canonicalLine } from '../../lib/records/backups/format.js';
+import { fromItem } from '../../lib/records/graphs/data-keys.js';
+import type { Edge, GraphElement, Vertex } from '../../lib/records/graphs/model.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
 import { PROJECT, seedGraph } from './fixtures.js';
 import { isolatedStack } from './support.js';
 
@@ -86,7 +87,7 @@ describe('backup and restore', () => {
           ],
         });
         await stopGraph(deps, { projectId: PROJECT, graphId });
-        const restore = await startGraph(deps, { projectId: PROJECT, graphId, backupId: backup.backupId });
+        const restore = await restoreGraph(deps, { projectId: PROJECT, graphId, backupId: backup.backupId });
         expect(await run(restore.jobId)).toBe('succeeded');
 
         const after = await contentOf(graphId);

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startBackup } from '../../lib/backups/start-backup.js';
-import type { Deps } from '../../lib/deps.js';
-import { DependencyUnavailable, GesError } from '../../lib/errors.js';
-import { addElements, summarize } from '../../lib/graphs/data-plane.js';
-import { runJob } from '../../lib/jobs/run-job.js';
-import { jobTasks } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import { DependencyUnavailable, GesError } from '../../lib/core/errors.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { addElements, summarize } from '../../lib/operations/graphs/data-plane.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
 import { PROJECT, seedGraph, socialGraph } from './fixtures.js';
 import { type IsolatedStack, isolatedStack, peekMessages } from './support.js';
 

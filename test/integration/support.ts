@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
-import { parseConfig } from '../../lib/config.js';
-import { createDeps, type Deps } from '../../lib/deps.js';
-import { jobWorker } from '../../lib/worker.js';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import { workerDeps } from '../../lib/composition/worker.js';
+import { parseConfig } from '../../lib/core/config.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { jobWorker } from '../../lib/runtime/worker.js';
 import { LOCAL_AWS } from '../../local/emulators.js';
 import {
   createLocalResources,
@@ -68,7 +70,7 @@ export async function isolatedStack(
   const published: IsolatedStack['published'] = [];
   const deps: Deps = {
     // One task per backup unless a test asks for fan-out (fan-out.test.ts does, behind the real queue).
-    ...createDeps(parseConfig({ ...resources.env, SHARDS_PER_TASK: '256', ...options.env })),
+    ...workerDeps(parseConfig({ ...resources.env, SHARDS_PER_TASK: '256', ...options.env })),
     events: { publish: async (detailType, detail) => void published.push({ detailType, detail }) },
   };
   return { deps, published, resources, sqs: new SQSClient({ endpoint: endpoints.sqs, ...LOCAL_AWS }) };
@@ -99,7 +101,7 @@ export function startWorker(stack: IsolatedStack, deps: Deps = stack.deps, concu
     queueUrl: stack.resources.jobQueue.url,
     queueArn: stack.resources.jobQueue.arn,
     region: LOCAL_AWS.region,
-    handler: jobWorker(deps),
+    handler: jobWorker(deps, jobTasks),
     functionName: 'jobWorker',
     timeoutSeconds: 30,
     batchSize: 5,

@@ -6,7 +6,7 @@ import {
   authorize,
   createAuthenticator,
   type Role,
-} from '../../lib/auth/authenticate.js';
+} from '../../lib/http/authenticate.js';
 
 let authenticate: Authenticator;
 let sign: (claims: Record<string, unknown>, expires?: string | number) => Promise<string>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ContentDigest, partFileName, recordLine } from '../../lib/backups/format.js';
-import { toItem } from '../../lib/graphs/data-keys.js';
+import { ContentDigest, partFileName, recordLine } from '../../lib/records/backups/format.js';
+import { toItem } from '../../lib/records/graphs/data-keys.js';
 
 const vertex = (id: string, props: Record<string, string[]> = {}) =>
   toItem('g', 1, 4, { vertex: id, label: 'user', properties: props });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import declaredRoutes from '../../functions/routes.json' with { type: 'json' };
 
 /**
  * serverless.yml as it deploys: `osls package --stage aws` (no credentials, no network) and the
@@ -16,7 +17,7 @@ const OSLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
 const STAGE = 'aws';
 const PREFIX = `ges-backup-${STAGE}-`;
 /** What `osls package` reads: the definition, the handlers and what they import. */
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib'];
+const SERVICE_FILES = ['serverless.yml', 'serverless', 'package.json', 'tsconfig.json', 'functions', 'lib'];
 
 type Statement = {
   Effect: 'Allow' | 'Deny';
@@ -455,13 +456,17 @@ describe('the event bus', () => {
   });
 });
 
+const definitionFunctions = () =>
+  printed.local.definition.functions as unknown as Record<string, { handler: string }>;
+
 describe('the HTTP API', () => {
-  it('serves every route by a function that checks X-Auth-Token itself', async () => {
+  it('serves every declared route, and only those, by the function that declares it', async () => {
     expect(ofType('AWS::ApiGatewayV2::Api')).toEqual([
       ['HttpApi', expect.objectContaining({ Properties: expect.objectContaining({ ProtocolType: 'HTTP' }) })],
     ]);
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     expect(routes.length).toBeGreaterThanOrEqual(30);
+    const served = new Set<string>();
     for (const route of routes) {
       const key = String(route.RouteKey);
       // No catch-all: an unknown path is API Gateway's 404, never a function without a route table.
@@ -472,19 +477,14 @@ describe('the HTTP API', () => {
       const integration = resource(integrationId).Properties;
       const lambdaId = (integration.IntegrationUri as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '';
       const handler = String(resources[lambdaId]?.Properties.Handler);
-      const source = await readFile(join(ROOT, `${handler.replace(/\.handler$/, '')}.ts`), 'utf8');
-      // The function is an httpApi(routes, authenticate): every route it serves is authenticated...
-      expect(source, handler).toMatch(/export const handler = httpApi\(/);
-      expect(source, handler).toMatch(/^\s+authenticate,\s*\);\s*$/m);
-      // ...and its route table has this route (in full, or through bothTrees for /v1.0 and /v2).
-      const [method, path] = key.split(' ') as [string, string];
-      const inBothTrees = path.replace(/^\/(v1\.0|v2)\//, '/');
-      expect(
-        source.includes(`'${key}'`) ||
-          (source.includes(`'${method}'`) && source.includes(`'${inBothTrees}'`)),
-        key,
-      ).toBe(true);
+      // The function's route list, the one its handler is built from (and checked against at init,
+      // see http-routes.test.ts), holds this route: the deployed route reaches code that serves it.
+      const fn = Object.entries(definitionFunctions()).find(([, f]) => f.handler === handler)?.[0] ?? '';
+      expect(declaredRoutes[fn as keyof typeof declaredRoutes] ?? [], `${handler}: ${key}`).toContain(key);
+      served.add(key);
     }
+    // ...and every declared route is deployed.
+    expect([...served].sort()).toEqual(Object.values(declaredRoutes).flat().sort());
   });
 });
 

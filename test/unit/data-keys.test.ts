@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a, fromItem, shardOf, toItem } from '../../lib/graphs/data-keys.js';
+import { fnv1a, fromItem, shardOf, toItem } from '../../lib/records/graphs/data-keys.js';
 
 describe('graph data keys', () => {
   it('computes FNV-1a as published (test vectors)', () => {

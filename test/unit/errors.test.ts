@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DependencyUnavailable, translateAwsError } from '../../lib/errors.js';
+import { translateAwsError } from '../../lib/adapters/aws-errors.js';
+import { DependencyUnavailable } from '../../lib/core/errors.js';
 
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DependencyUnavailable, GesError, jobNotFound } from '../../lib/errors.js';
+import { DependencyUnavailable, GesError, jobNotFound, RouteNotFound } from '../../lib/core/errors.js';
 import { graphPath, pageQuery } from '../../lib/http/params.js';
 import { jsonBody, MAX_BODY_BYTES, pathParams, queryParams } from '../../lib/http/request.js';
-import { errorResponse, RouteNotFound } from '../../lib/http/responses.js';
+import { errorResponse } from '../../lib/http/responses.js';
 
 const event = (over: Partial<APIGatewayProxyEventV2>): APIGatewayProxyEventV2 =>
   ({ headers: {}, rawPath: '/v1.0/p/graphs', ...over }) as APIGatewayProxyEventV2;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BackupRecord } from '../../lib/backups/model.js';
-import { backupsToDelete } from '../../lib/graphs/delete-graph-task.js';
-import { autoBackupsBeyond } from '../../lib/policies/retention.js';
+import { backupsToDelete } from '../../lib/operations/delete-graph/delete-graph-task.js';
+import { autoBackupsBeyond } from '../../lib/operations/policies/retention.js';
+import type { BackupRecord } from '../../lib/records/backups/model.js';
 
 let n = 0;
 const backup = (backupMethod: BackupRecord['backupMethod'], status: BackupRecord['status'] = 'success') =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backupName } from '../../lib/backups/model.js';
-import { type GraphRecord, GraphStatus } from '../../lib/graphs/model.js';
-import { backupRefusal, writeRefusal } from '../../lib/graphs/rules.js';
+import { backupName } from '../../lib/records/backups/model.js';
+import { type GraphRecord, GraphStatus } from '../../lib/records/graphs/model.js';
+import { backupRefusal, writeRefusal } from '../../lib/records/graphs/rules.js';
 
 const graph = (status: GraphRecord['status'], lockJobId?: string): GraphRecord => ({
   projectId: 'p',

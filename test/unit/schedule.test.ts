@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSchedule } from '../../lib/policies/schedule.js';
+import { parseSchedule } from '../../lib/records/policies/schedule.js';
 
 const at = Date.UTC(2026, 10, 27, 8, 30, 0); // a Friday
 

@@ -1,0 +1,110 @@
+import { utcTime } from '../core/time.js';
+import { FORMAT_VERSION } from '../records/backups/format.js';
+import type { BackupRecord } from '../records/backups/model.js';
+import type { JobRecord } from '../records/jobs/model.js';
+import type { PolicyRecord } from '../records/policies/policy-repo.js';
+import type { ApiVersion } from './responses.js';
+
+/**
+ * The GES views of the records, in v1 spelling (the v2 tree gets them snake-cased by `wire.ts`):
+ * the domain returns records, and only this edge knows how GES names their fields.
+ */
+
+/** A graph with its counts. */
+export function graphView(graph: {
+  graphId: string;
+  name: string;
+  status: string;
+  createdAt: number;
+  vertexNum: number;
+  edgeNum: number;
+}) {
+  return {
+    id: graph.graphId,
+    name: graph.name,
+    status: graph.status,
+    createdTime: utcTime(graph.createdAt),
+    vertexNum: graph.vertexNum,
+    edgeNum: graph.edgeNum,
+  };
+}
+
+/** GES rounds sizes to MB; ours is the ceiling, so only an empty graph's backup is 0 MB. */
+export function sizeInMb(backup: Pick<BackupRecord, 'sizeBytes' | 'vertexNum' | 'edgeNum'>): number {
+  if (!backup.vertexNum && !backup.edgeNum) return 0;
+  return Math.ceil((backup.sizeBytes ?? 0) / 2 ** 20);
+}
+
+/** The Backup object of the spec. */
+export function backupView(b: BackupRecord) {
+  return {
+    id: b.backupId,
+    name: b.name,
+    backupMethod: b.backupMethod,
+    graphId: b.graphId,
+    graphName: b.graphName,
+    graphStatus: b.graphStatus,
+    graphSizeTypeIndex: '0',
+    dataStoreVersion: FORMAT_VERSION,
+    arch: b.arch,
+    status: b.status,
+    startTimestamp: b.startAt,
+    startTime: utcTime(b.startAt),
+    ...(b.endAt !== undefined && {
+      endTimestamp: b.endAt,
+      endTime: utcTime(b.endAt),
+      duration: Math.round((b.endAt - b.startAt) / 1000),
+    }),
+    size: sizeInMb(b),
+    encrypted: false,
+  };
+}
+
+export const backupListView = (list: { total: number; page: BackupRecord[] }) => ({
+  backupCount: list.total,
+  backupList: list.page.map(backupView),
+});
+
+/** The flat Job object of the job center; v2 has no errorCode/errorMessage (and is snake-cased later). */
+export function jobView(job: JobRecord, version: ApiVersion = 'v1') {
+  return {
+    jobId: job.jobId,
+    status: job.status,
+    jobType: 'GraphManagement',
+    jobName: job.jobName,
+    relatedGraph: job.graphName,
+    beginTime: utcTime(job.createdAt),
+    ...(job.endAt !== undefined && { endTime: utcTime(job.endAt) }),
+    jobProgress: job.progress,
+    ...(job.detail && { jobDetail: job.detail }),
+    ...(job.status === 'failed' && { failReason: job.failReason }),
+    ...(job.status === 'failed' &&
+      version === 'v1' && { errorCode: job.errorCode, errorMessage: job.failReason }),
+  };
+}
+
+export function policyView(policy: PolicyRecord) {
+  return {
+    enabled: policy.enabled,
+    schedule: policy.schedule,
+    keepAuto: policy.keepAuto,
+    ...(policy.enabled && policy.nextRunAt !== undefined && { nextRunTime: utcTime(policy.nextRunAt) }),
+    ...(policy.lastRun && {
+      lastRun: {
+        time: utcTime(policy.lastRun.at),
+        result: policy.lastRun.result,
+        ...(policy.lastRun.jobId && { jobId: policy.lastRun.jobId }),
+        ...(policy.lastRun.reason && { reason: policy.lastRun.reason }),
+      },
+    }),
+  };
+}
+
+export const quotasView = (available: { graph: number; backup: number }) => ({
+  quotas: {
+    resources: [
+      { type: 'graph', available: available.graph },
+      { type: 'backup', available: available.backup },
+    ],
+  },
+});

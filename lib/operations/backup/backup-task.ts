@@ -1,0 +1,214 @@
+import { mapLimit } from '../../core/concurrency.js';
+import { GesError } from '../../core/errors.js';
+import { backupEvent } from '../../records/backups/events.js';
+import {
+  ContentDigest,
+  FORMAT_VERSION,
+  MANIFEST_FILE,
+  type Manifest,
+  type PartInfo,
+  partFileName,
+} from '../../records/backups/format.js';
+import { type BackupRecord, backupPrefix } from '../../records/backups/model.js';
+import { GraphStatus } from '../../records/graphs/model.js';
+import type { JobDetail } from '../../records/jobs/model.js';
+import type { Deps } from '../../runtime/deps.js';
+import { jobTask, type RunContext, type TaskResult } from '../../runtime/task.js';
+import { type BackupJob, type BackupStep, backupFields, backupStepSchema } from './job.js';
+import { snapshotSegment } from './snapshot.js';
+
+/**
+ * A BackupGraph job fans out: the delivery that takes the job counts the shards and sends one task
+ * per group of shards (`SHARDS_PER_TASK`), each its own SQS message, run concurrently by the worker.
+ * A task writes one part file per shard segment and records each on the job; the last task to finish
+ * (a set on the job counts them) writes the manifest, the commit marker, and ends the job in one
+ * transaction with the backup and the graph's lock. A task whose time (`TASK_BUDGET_SECONDS`) is up
+ * starts no new segment: it checkpoints and goes on in a new message. Segments have fixed bounds, so
+ * a retried, duplicated or continued task writes exactly the same files.
+ */
+export const backupTask = jobTask<BackupJob>({
+  kind: 'backup',
+  fields: backupFields,
+  failure: { code: 'GES.7040', what: 'Failed to back up a graph' },
+
+  async run(deps, job, context) {
+    const backup = await backupOf(deps, job);
+    const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
+    const expected = await mapLimit(shards, deps.config.snapshotConcurrency, (shard) =>
+      deps.data.countShard(backup.graphId, backup.generation, shard),
+    );
+    const groups: number[][] = [];
+    for (let i = 0; i < shards.length; i += deps.config.shardsPerTask) {
+      groups.push(shards.slice(i, i + deps.config.shardsPerTask));
+    }
+    const detail: JobDetail = {
+      vertices: { done: 0, expected: expected.reduce((n, c) => n + c.vertices, 0) },
+      edges: { done: 0, expected: expected.reduce((n, c) => n + c.edges, 0) },
+      shards: { done: 0, expected: shards.length },
+    };
+    if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, groups.length, detail)))
+      return 'lost';
+    const steps: BackupStep[] = groups.map((shards, task) => ({ runId: context.runId, task, shards }));
+    // Every task but the first goes out as a message; this delivery runs the first itself.
+    const [first, ...others] = steps as [BackupStep, ...BackupStep[]];
+    await deps.queue.sendAll(
+      others.map((step) => ({ projectId: job.projectId, jobId: job.jobId, step })),
+      context.requestId,
+    );
+    return runTask(deps, job, backup, first, context);
+  },
+
+  async continue(deps, job, step, context) {
+    return runTask(deps, job, await backupOf(deps, job), backupStepSchema.parse(step), context);
+  },
+
+  failActions: (deps, job, end, at, runId) => [
+    deps.jobs.end(job, end, at, runId),
+    deps.backups.fail(job, at),
+    deps.graphs.release(job, job.jobId, GraphStatus.running),
+  ],
+
+  /** Files without a manifest are no backup, but they cost money: remove them. */
+  async cleanUp(deps, job) {
+    await deps.blobs.deletePrefix(backupPrefix(job));
+  },
+
+  announce: (deps, job) => backupEvent(deps.backups, job, 'Graph Backup'),
+});
+
+/** One task: its shards, segment by segment, each part recorded on the job; the last task finishes. */
+async function runTask(
+  deps: Deps,
+  job: BackupJob,
+  backup: BackupRecord,
+  step: BackupStep,
+  context: RunContext,
+): Promise<TaskResult> {
+  const started = deps.clock.now();
+  const timeIsUp = () => deps.clock.now() - started >= deps.config.taskBudgetMs;
+  let segmentsDone = 0;
+  for (const shard of step.shards.filter((s) => !step.from || s >= step.from.shard)) {
+    const resume = step.from?.shard === shard ? step.from : undefined;
+    let segment = resume?.segment ?? 0;
+    let startKey = resume?.startKey;
+    for (;;) {
+      if (segmentsDone > 0 && timeIsUp()) {
+        // Checkpoint: the rest of this task goes on in a new message.
+        const from = { shard, segment, ...(startKey && { startKey }) };
+        await deps.queue.send(
+          { projectId: job.projectId, jobId: job.jobId, step: { ...step, from } },
+          context.requestId,
+        );
+        return 'handed-off';
+      }
+      const written = await snapshotSegment(
+        deps.data,
+        deps.blobs,
+        {
+          graphId: backup.graphId,
+          generation: backup.generation,
+          shard,
+          segment,
+          startKey,
+          maxItems: deps.config.segmentItems,
+          pageSize: deps.config.queryPageSize,
+        },
+        backupPrefix(backup),
+        partFileName(shard, segment, context.runId),
+      );
+      // The shard is done when no key is left to resume from.
+      const last = !written.resumeKey;
+      const recorded = await deps.jobs.recordPart(
+        job.projectId,
+        job.jobId,
+        context.runId,
+        `${shard}.${segment}`,
+        { ...written.part, last },
+      );
+      if (!recorded) return 'lost';
+      await reportProgress(backupTask.narrowed(recorded), context);
+      segmentsDone++;
+      if (!written.resumeKey) break;
+      segment++;
+      startKey = written.resumeKey;
+    }
+  }
+  const record = await deps.jobs.finishTask(job.projectId, job.jobId, context.runId, String(step.task));
+  if (!record) return 'lost';
+  const now = backupTask.narrowed(record);
+  if ((now.tasksDone?.size ?? 0) < (now.tasks ?? Number.POSITIVE_INFINITY)) return 'handed-off';
+  return finish(deps, now, backup, context);
+}
+
+async function backupOf(deps: Deps, job: BackupJob): Promise<BackupRecord> {
+  const backup = await deps.backups.get(job.projectId, job.backupId);
+  if (!backup) throw new GesError('GES.7024');
+  return backup;
+}
+
+/** jobDetail and jobProgress from the parts recorded so far. */
+async function reportProgress(job: BackupJob, context: RunContext) {
+  const parts = Object.values(job.parts ?? {});
+  const expected = job.detail;
+  const shardsExpected = expected?.shards.expected ?? 1;
+  const detail: JobDetail = {
+    vertices: { done: parts.reduce((n, p) => n + p.vertices, 0), expected: expected?.vertices.expected },
+    edges: { done: parts.reduce((n, p) => n + p.edges, 0), expected: expected?.edges.expected },
+    shards: { done: parts.filter((p) => p.last).length, expected: shardsExpected },
+  };
+  const total = (detail.vertices.expected ?? 0) + (detail.edges.expected ?? 0);
+  const done = detail.vertices.done + detail.edges.done;
+  const byRecords = total ? done / total : detail.shards.done / shardsExpected;
+  await context.report(Math.min(99, Math.floor(99 * byRecords)), detail);
+}
+
+/** The last task: the manifest from every recorded part, then the one transaction that ends it all. */
+async function finish(
+  deps: Deps,
+  job: BackupJob,
+  backup: BackupRecord,
+  context: RunContext,
+): Promise<TaskResult> {
+  const parts = Object.values(job.parts ?? {})
+    .map(({ last: _last, ...part }): PartInfo => part)
+    .sort((a, b) => a.shard - b.shard || a.segment - b.segment);
+  const digest = new ContentDigest();
+  for (const part of parts) digest.merge(part.contentDigest);
+  const manifest: Manifest = {
+    formatVersion: FORMAT_VERSION,
+    projectId: backup.projectId,
+    graphId: backup.graphId,
+    graphName: backup.graphName,
+    backupId: backup.backupId,
+    jobId: job.jobId,
+    backupMethod: backup.backupMethod,
+    createdTimestamp: backup.startAt,
+    shards: backup.shards,
+    counts: {
+      vertices: parts.reduce((n, p) => n + p.vertices, 0),
+      edges: parts.reduce((n, p) => n + p.edges, 0),
+    },
+    totalBytes: parts.reduce((n, p) => n + p.bytes, 0),
+    contentDigest: { algorithm: 'sha256-sum-mod-2^256', value: digest.hex() },
+    files: parts,
+  };
+  // The manifest is the commit marker: written once every part is stored, and only by a run that
+  // still owns the job (a run that lost it stops at this report).
+  if (job.detail) await context.report(99, job.detail);
+  await deps.blobs.put(
+    backupPrefix(backup) + MANIFEST_FILE,
+    JSON.stringify(manifest, null, 2),
+    'application/json',
+  );
+  const ended = await deps.store.transact([
+    deps.jobs.end(job, { status: 'success' }, deps.clock.now(), context.runId),
+    deps.backups.complete(backup, {
+      endAt: deps.clock.now(),
+      sizeBytes: manifest.totalBytes,
+      vertexNum: manifest.counts.vertices,
+      edgeNum: manifest.counts.edges,
+    }),
+    deps.graphs.release(job, job.jobId, GraphStatus.running),
+  ]);
+  return ended.ok ? 'ended' : 'lost';
+}

@@ -1,0 +1,59 @@
+import { mapLimit } from '../../core/concurrency.js';
+import { GesError, GraphNotWritable } from '../../core/errors.js';
+import { type DataItem, toItem } from '../../records/graphs/data-keys.js';
+import type { GraphElement } from '../../records/graphs/model.js';
+
+import { existing } from '../../records/graphs/model.js';
+import { writeRefusal } from '../../records/graphs/rules.js';
+import type { RecordDeps } from '../../runtime/deps.js';
+
+/**
+ * Adds a batch of vertices or edges (already validated whole by the caller's schema). An element that
+ * exists is replaced; within one batch the last spelling of an element wins.
+ */
+export async function addElements(
+  deps: RecordDeps,
+  input: { projectId: string; graphName: string; elements: GraphElement[] },
+) {
+  const graph = await deps.graphs.findByName(input.projectId, input.graphName);
+  const refusal = writeRefusal(graph);
+  if (refusal || !graph) throw refusal;
+
+  const items = new Map<string, DataItem>();
+  for (const element of input.elements) {
+    const item = toItem(graph.graphId, graph.generation, graph.shards, element);
+    items.set(`${item.pk}\u0000${item.sk}`, item);
+  }
+  try {
+    await deps.data.put(graph, [...items.values()]);
+  } catch (e) {
+    if (!(e instanceof GraphNotWritable)) throw e;
+    // A job took the graph while we wrote: say which, as a fresh read tells it.
+    throw writeRefusal(await deps.graphs.get(graph.projectId, graph.graphId)) ?? new GesError('GES.7001');
+  }
+  return { result: 'success' };
+}
+
+/** GES's graph summary: counts of vertices and edges, in all and by label, from the store. */
+export async function summarize(deps: RecordDeps, input: { projectId: string; graphName: string }) {
+  const graph = existing(await deps.graphs.findByName(input.projectId, input.graphName));
+  const shards = Array.from({ length: graph.shards }, (_, shard) => shard);
+  const perShard = await mapLimit(shards, 8, (shard) =>
+    deps.data.labelCounts(graph.graphId, graph.generation, shard),
+  );
+  const labelInVertex: Record<string, number> = {};
+  const labelInEdge: Record<string, number> = {};
+  for (const counts of perShard) {
+    for (const [label, n] of Object.entries(counts.vertex))
+      labelInVertex[label] = (labelInVertex[label] ?? 0) + n;
+    for (const [label, n] of Object.entries(counts.edge)) labelInEdge[label] = (labelInEdge[label] ?? 0) + n;
+  }
+  const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+  return {
+    data: {
+      vertexNum: sum(labelInVertex),
+      edgeNum: sum(labelInEdge),
+      labelDetails: { labelInVertex, labelInEdge },
+    },
+  };
+}

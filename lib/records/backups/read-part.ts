@@ -1,0 +1,88 @@
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { z } from 'zod';
+import { GesError } from '../../core/errors.js';
+import type { BlobStore } from '../../core/ports.js';
+import { edgeSchema, type GraphElement, vertexSchema } from '../graphs/model.js';
+import { checksummer } from './checksum.js';
+import { ContentDigest, canonicalLine, type PartInfo } from './format.js';
+
+const recordSchema = z.union([vertexSchema, edgeSchema]);
+const BATCH = 500;
+
+/** The part is not what its manifest says: the backup cannot be used (GES.7040). */
+export const corruptPart = (part: PartInfo, why: string) =>
+  new GesError('GES.7040', `The backup is damaged: part file ${part.key} ${why}.`);
+
+/**
+ * Reads one part file and proves it is what the manifest says: S3 → SHA-256 and byte count → gunzip →
+ * lines → validated records, handed to `sink` a batch at a time (memory holds one batch). The
+ * checksum, the counts and the content digest are checked when the stream ends: a caller that writes
+ * what it is handed must be ready to undo it when this throws.
+ */
+export async function readPart(
+  blobs: BlobStore,
+  folder: string,
+  part: PartInfo,
+  sink: (records: GraphElement[]) => Promise<void>,
+): Promise<{ vertices: number; edges: number }> {
+  const body = await blobs.stream(folder + part.key);
+  if (!body) throw corruptPart(part, 'is missing');
+
+  const meter = checksummer();
+  const counts = { vertices: 0, edges: 0 };
+  const digest = new ContentDigest();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let rest = '';
+  let batch: GraphElement[] = [];
+  const take = (line: string) => {
+    if (!line) return;
+    let record: GraphElement;
+    try {
+      record = recordSchema.parse(JSON.parse(line));
+    } catch {
+      throw corruptPart(part, 'holds a record that is not valid');
+    }
+    if ('vertex' in record) counts.vertices++;
+    else counts.edges++;
+    digest.add(canonicalLine(record));
+    batch.push(record);
+  };
+  const flush = async () => {
+    if (batch.length) await sink(batch);
+    batch = [];
+  };
+
+  try {
+    await pipeline(body, meter.stream, createGunzip(), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) {
+        const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) take(line);
+        if (batch.length >= BATCH) await flush();
+      }
+      take(rest + decoder.decode());
+      await flush();
+    });
+  } catch (e) {
+    if (e instanceof GesError) throw e;
+    // zlib (Z_DATA_ERROR, ...) and the strict UTF-8 decoder throw on damaged bytes; any other error
+    // is the transfer's, and may be retried.
+    const code = (e as { code?: string }).code ?? '';
+    if (code.startsWith('Z_') || code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
+      throw corruptPart(part, 'cannot be read');
+    throw e;
+  }
+  const { bytes, sha256 } = meter.result();
+  if (bytes !== part.bytes || sha256 !== part.sha256) {
+    throw corruptPart(part, 'does not match its checksum');
+  }
+  if (
+    counts.vertices !== part.vertices ||
+    counts.edges !== part.edges ||
+    digest.hex() !== part.contentDigest
+  ) {
+    throw corruptPart(part, 'does not hold the records its manifest lists');
+  }
+  return counts;
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { graphNotFound } from '../../core/errors.js';
+
+/** GES status codes of a graph, as strings on the wire. */
+export const GraphStatus = {
+  running: '200',
+  stopped: '900',
+  stopping: '901',
+  starting: '920',
+  backingUp: '903',
+  faulty: '300',
+  deleted: '400',
+} as const;
+export type GraphStatusCode = (typeof GraphStatus)[keyof typeof GraphStatus];
+
+export type GraphRecord = {
+  projectId: string;
+  graphId: string;
+  name: string;
+  status: GraphStatusCode;
+  createdAt: number;
+  /** The data generation the graph reads and writes; a restore loads a new one and flips this. */
+  generation: number;
+  shards: number;
+  /** The job that holds the graph (one at a time), absent when free. */
+  lockJobId?: string;
+};
+
+const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+/**
+ * Ids and labels are bounded so that an edge's sort key, `E#{source}#{label}#{target}` with `#` and `%`
+ * escaped, always fits DynamoDB's 1,024-byte limit.
+ */
+const elementId = z
+  .string()
+  .min(1)
+  .refine((s) => utf8Bytes(s) <= 128, 'must be at most 128 bytes of UTF-8');
+const label = z
+  .string()
+  .min(1)
+  .refine((s) => utf8Bytes(s) <= 64, 'must be at most 64 bytes of UTF-8');
+/** Property values are arrays of strings, as in GES. */
+/**
+ * An element's properties, as stored, must leave room in DynamoDB's 400 KB item for its keys: 64 KB
+ * (as JSON) is ours, well within, and keeps a 99-element write transaction under DynamoDB's 4 MB.
+ */
+export const MAX_PROPERTIES_BYTES = 64 * 1024;
+const properties = z
+  .record(z.string().min(1).max(256), z.array(z.string()))
+  .default({})
+  .refine(
+    (p) => utf8Bytes(JSON.stringify(p)) <= MAX_PROPERTIES_BYTES,
+    'properties must be at most 64 KB as JSON',
+  );
+
+export const vertexSchema = z.strictObject({ vertex: elementId, label, properties });
+export const edgeSchema = z.strictObject({ source: elementId, target: elementId, label, properties });
+export type Vertex = z.infer<typeof vertexSchema>;
+export type Edge = z.infer<typeof edgeSchema>;
+export type GraphElement = Vertex | Edge;
+
+export const MAX_BATCH = 1000;
+export const vertexBatchSchema = z.strictObject({ vertices: z.array(vertexSchema).min(1).max(MAX_BATCH) });
+export const edgeBatchSchema = z.strictObject({ edges: z.array(edgeSchema).min(1).max(MAX_BATCH) });
+
+export const isVertex = (e: GraphElement): e is Vertex => 'vertex' in e;
+
+/** The graph, or GES.7000 when it does not exist or has been deleted. */
+export function existing(graph: GraphRecord | undefined): GraphRecord {
+  if (!graph || graph.status === GraphStatus.deleted) throw graphNotFound();
+  return graph;
+}
+
+/** The graph is in this status and no job holds it. */
+export const isFree = (graph: GraphRecord, status: GraphStatusCode) =>
+  graph.status === status && !graph.lockJobId;

@@ -1,0 +1,196 @@
+import {
+  ACTIVE_JOBS,
+  activeJobKeys,
+  jobIndexKeys,
+  jobKey,
+  jobListKey,
+  overdueBefore,
+} from '../../core/keys.js';
+import {
+  type Action,
+  type Item,
+  pages,
+  type Query,
+  type Store,
+  type Update,
+  when,
+  withoutKeys,
+} from '../../core/store.js';
+import { isTerminal, type JobBase, type JobDetail, type JobRecord } from './model.js';
+
+/** How a job ends: success, or failure with a GES code and a reason fit for the client. */
+export type JobEnd = { status: 'success' } | { status: 'failed'; code: string; message: string };
+
+type JobIds = Pick<JobBase, 'projectId' | 'jobId'>;
+
+const running = when.eq('status', 'running');
+const ownedBy = (runId: string) => when.and(running, when.eq('runId', runId));
+
+/** Job records in the control table, and the named actions that change them. */
+export class JobRepo {
+  constructor(
+    private readonly store: Store,
+    private readonly retentionDays: number,
+  ) {}
+
+  /** Creates a job; fails if the id exists. */
+  put(job: JobBase): Action {
+    return {
+      name: 'put the job',
+      table: 'control',
+      put: {
+        ...jobKey(job.projectId, job.jobId),
+        ...jobIndexKeys(job.projectId, job.createdAt, job.jobId),
+        ...(!isTerminal(job.status) && activeJobKeys(job.projectId, job.deadlineAt, job.jobId)),
+        ...job,
+      },
+      if: when.absent('pk'),
+    };
+  }
+
+  /** A job recorded already ended (create, stop, plain start): it expires like any ended job. */
+  ended(job: JobBase): JobBase {
+    return {
+      ...job,
+      status: 'success',
+      endAt: job.createdAt,
+      progress: 100,
+      expiresAt: this.expiry(job.createdAt),
+    };
+  }
+
+  /**
+   * Ends a job that has not ended. With `runId`, only while that worker run owns it (the fence that
+   * keeps a late or duplicate run from ending a job twice). Ended jobs expire by TTL later.
+   */
+  end(job: JobIds, end: JobEnd, at: number, runId?: string): Action {
+    return {
+      name: 'end the job',
+      table: 'control',
+      update: jobKey(job.projectId, job.jobId),
+      change: {
+        set: {
+          status: end.status,
+          endAt: at,
+          expiresAt: this.expiry(at),
+          ...(end.status === 'failed' ? { errorCode: end.code, failReason: end.message } : { progress: 100 }),
+        },
+        remove: ['leaseUntil', 'gsi2pk', 'gsi2sk'],
+      },
+      if: runId ? ownedBy(runId) : when.in('status', ['pending', 'running']),
+    };
+  }
+
+  async get(projectId: string, jobId: string): Promise<JobRecord | undefined> {
+    const item = await this.store.get('control', jobKey(projectId, jobId));
+    return item && toJob(item);
+  }
+
+  /**
+   * A project's jobs, newest first, created within [from, to] (epoch ms). Pages through the index
+   * and yields job by job, so a caller can stop as soon as its page is full.
+   */
+  async *listNewestFirst(
+    projectId: string,
+    from = 0,
+    to = Number.MAX_SAFE_INTEGER,
+  ): AsyncGenerator<JobRecord> {
+    const range = jobListKey(projectId, from, to);
+    const query: Query = {
+      table: 'control',
+      index: 'gsi1',
+      pk: range.pk,
+      range: { between: [range.from, range.to] },
+      forward: false,
+    };
+    for await (const page of pages(this.store, query)) for (const item of page.items) yield toJob(item);
+  }
+
+  /** Jobs of every project that have not ended and are past their deadline, oldest deadline first. */
+  async overdue(now: number, limit: number): Promise<JobRecord[]> {
+    const page = await this.store.query({
+      table: 'control',
+      index: 'gsi2',
+      pk: ACTIVE_JOBS,
+      range: { below: overdueBefore(now) },
+      limit,
+    });
+    return page.items.map(toJob);
+  }
+
+  /**
+   * Takes a job for a worker run: a pending job, or a running one whose owner's lease has run out
+   * (its Lambda died or timed out). Returns the job as taken, or undefined when it is not takeable.
+   */
+  async take(projectId: string, jobId: string, runId: string, now: number, leaseMs: number) {
+    const item = await this.store.updateReturning({
+      name: 'take the job',
+      table: 'control',
+      update: jobKey(projectId, jobId),
+      change: { set: { status: 'running', runId, leaseUntil: now + leaseMs }, add: { attempts: 1 } },
+      if: when.and(
+        when.exists('pk'),
+        when.or(when.eq('status', 'pending'), when.and(running, when.lt('leaseUntil', now))),
+      ),
+    });
+    return item && toJob(item);
+  }
+
+  /** Records progress; false when the run no longer owns the job (another run took it over). */
+  async progress(projectId: string, jobId: string, runId: string, progress: number, detail: JobDetail) {
+    return this.owned(projectId, jobId, runId, { set: { progress, detail } });
+  }
+
+  /** A run splits its job into `tasks` tasks: the record starts counting them. */
+  async startTasks(projectId: string, jobId: string, runId: string, tasks: number, detail: JobDetail) {
+    return this.owned(projectId, jobId, runId, {
+      set: { tasks, parts: {}, detail, progress: 0 },
+      remove: ['tasksDone'],
+    });
+  }
+
+  /** Records one entry of the job's `parts` map; idempotent (the entry's name says what it is). */
+  async recordPart(projectId: string, jobId: string, runId: string, entry: string, part: object) {
+    return this.ownedReturning(projectId, jobId, runId, { set: { [`parts.${entry}`]: part } });
+  }
+
+  /** Counts a task done (a set, so a duplicate delivery counts once); returns the job as it now is. */
+  async finishTask(projectId: string, jobId: string, runId: string, task: string) {
+    return this.ownedReturning(projectId, jobId, runId, { add: { tasksDone: new Set([task]) } });
+  }
+
+  /**
+   * Gives the job back after a retryable fault, so the next delivery can take it at once instead of
+   * waiting for the lease to run out.
+   */
+  async releaseLease(projectId: string, jobId: string, runId: string): Promise<void> {
+    await this.owned(projectId, jobId, runId, { set: { leaseUntil: 0 } });
+  }
+
+  private expiry(at: number) {
+    return Math.floor(at / 1000) + this.retentionDays * 86_400;
+  }
+
+  private async ownedReturning(projectId: string, jobId: string, runId: string, change: Update) {
+    const item = await this.store.updateReturning(this.ownedAction(projectId, jobId, runId, change));
+    return item && toJob(item);
+  }
+
+  private async owned(projectId: string, jobId: string, runId: string, change: Update) {
+    return (await this.store.apply(this.ownedAction(projectId, jobId, runId, change))).ok;
+  }
+
+  private ownedAction(projectId: string, jobId: string, runId: string, change: Update) {
+    return {
+      name: 'write as the owning run',
+      table: 'control' as const,
+      update: jobKey(projectId, jobId),
+      change,
+      if: ownedBy(runId),
+    };
+  }
+}
+
+function toJob(item: Item): JobRecord {
+  return withoutKeys(item) as JobRecord;
+}

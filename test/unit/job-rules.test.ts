@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { GesError } from '../../lib/core/errors.js';
+import { backupTask } from '../../lib/operations/backup/backup-task.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { createGraph } from '../../lib/operations/graphs/graphs.js';
+import { stopGraph } from '../../lib/operations/graphs/lifecycle.js';
+import { GraphStatus } from '../../lib/records/graphs/model.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { sweepOverdueJobs } from '../../lib/runtime/sweep.js';
+import { memoryDeps } from '../support/memory-deps.js';
+
+const PROJECT = 'proj1';
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e) => (e instanceof GesError ? e.code : String(e)),
+  );
+
+async function graphIn(env: Record<string, string> = {}) {
+  const mem = memoryDeps(env);
+  const { graph } = await createGraph(mem.deps, { projectId: PROJECT, name: 'movies' });
+  return { ...mem, graphId: graph.graphId };
+}
+
+describe('starting a backup (rules on the in-memory store)', () => {
+  it('writes the pending job, the backup, the lock and a quota unit together, then queues the job', async () => {
+    const { deps, sent, graphId } = await graphIn();
+    const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({
+      kind: 'backup',
+      status: 'pending',
+      backupId,
+    });
+    expect(await deps.backups.get(PROJECT, backupId)).toMatchObject({ status: 'backing_up', jobId });
+    expect(await deps.graphs.get(PROJECT, graphId)).toMatchObject({
+      status: GraphStatus.backingUp,
+      lockJobId: jobId,
+    });
+    expect((await deps.projects.counts(PROJECT)).backupCount).toBe(1);
+    expect(sent).toEqual([{ projectId: PROJECT, jobId }]);
+  });
+
+  it('refuses a busy graph with GES.7002 and changes nothing', async () => {
+    const { deps, store, graphId } = await graphIn();
+    await startBackup(deps, { projectId: PROJECT, graphId });
+    const before = store.items('control');
+    expect(await codeOf(startBackup(deps, { projectId: PROJECT, graphId }))).toBe('GES.7002');
+    expect(store.items('control')).toEqual(before);
+  });
+
+  it('refuses a stopped graph (GES.7001), an unknown one (GES.7000), and a full quota (GES.7019)', async () => {
+    const stopped = await graphIn();
+    await stopGraph(stopped.deps, { projectId: PROJECT, graphId: stopped.graphId });
+    expect(await codeOf(startBackup(stopped.deps, { projectId: PROJECT, graphId: stopped.graphId }))).toBe(
+      'GES.7001',
+    );
+    expect(
+      await codeOf(startBackup(stopped.deps, { projectId: PROJECT, graphId: crypto.randomUUID() })),
+    ).toBe('GES.7000');
+    const full = await graphIn({ BACKUP_QUOTA: '1' });
+    const first = await startBackup(full.deps, { projectId: PROJECT, graphId: full.graphId });
+    await full.store.transact(
+      backupTask.failActions(
+        full.deps,
+        { ...(await full.deps.jobs.get(PROJECT, first.jobId)), ...first } as never,
+        { status: 'failed', code: 'GES.7040', message: 'x' },
+        0,
+      ),
+    );
+    expect(await codeOf(startBackup(full.deps, { projectId: PROJECT, graphId: full.graphId }))).toBe(
+      'GES.7019',
+    );
+  });
+
+  it('gives the same job to a retried request with the same client token, and no second backup', async () => {
+    const { deps, sent, graphId } = await graphIn();
+    const first = await startBackup(deps, { projectId: PROJECT, graphId, clientToken: 'retry-1' });
+    const again = await startBackup(deps, { projectId: PROJECT, graphId, clientToken: 'retry-1' });
+    expect(again).toEqual(first);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('fails the job and releases everything before answering 503 when the queue is down', async () => {
+    const { deps, graphId, queueDown } = await graphIn();
+    queueDown(true);
+    await expect(startBackup(deps, { projectId: PROJECT, graphId })).rejects.toMatchObject({
+      name: 'DependencyUnavailable',
+    });
+    const graph = await deps.graphs.get(PROJECT, graphId);
+    expect(graph).toMatchObject({ status: GraphStatus.running });
+    expect(graph?.lockJobId).toBeUndefined();
+    const jobs = [];
+    for await (const job of deps.jobs.listNewestFirst(PROJECT)) jobs.push(job);
+    expect(jobs.find((j) => j.kind === 'backup')).toMatchObject({ status: 'failed', errorCode: 'GES.7005' });
+  });
+});
+
+describe('leasing a job', () => {
+  it('lets one run take a pending job, no other until its lease runs out, then the next', async () => {
+    const { deps, graphId, advance } = await graphIn();
+    const { jobId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    const now = deps.clock.now();
+    expect(await deps.jobs.take(PROJECT, jobId, 'run-a', now, 1000)).toMatchObject({
+      runId: 'run-a',
+      attempts: 1,
+    });
+    expect(await deps.jobs.take(PROJECT, jobId, 'run-b', now + 999, 1000)).toBeUndefined();
+    advance(1001);
+    expect(await deps.jobs.take(PROJECT, jobId, 'run-b', deps.clock.now(), 1000)).toMatchObject({
+      runId: 'run-b',
+      attempts: 2,
+    });
+    // The first run is fenced off: its writes no longer land.
+    expect(
+      await deps.jobs.progress(PROJECT, jobId, 'run-a', 50, {
+        vertices: { done: 1 },
+        edges: { done: 0 },
+        shards: { done: 0, expected: 1 },
+      }),
+    ).toBe(false);
+    expect(
+      await deps.store.transact([
+        deps.jobs.end({ projectId: PROJECT, jobId }, { status: 'success' }, 0, 'run-a'),
+      ]),
+    ).toMatchObject({ ok: false });
+  });
+});
+
+describe('the sweeper', () => {
+  it('fails an overdue job with GES.7005 and frees the graph, its backup and its quota unit', async () => {
+    const { deps, graphId, advance } = await graphIn();
+    const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    advance(deps.config.jobDeadlineSeconds * 1000 + 1);
+    const swept = await sweepOverdueJobs(
+      {
+        ...deps,
+        blobs: { deletePrefix: async () => 0 },
+        events: { publish: async () => {} },
+      } as unknown as Deps,
+      { backup: backupTask },
+    );
+    expect(swept.failed).toEqual([jobId]);
+    expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({ status: 'failed', errorCode: 'GES.7005' });
+    expect(await deps.backups.get(PROJECT, backupId)).toMatchObject({ status: 'failed' });
+    expect((await deps.graphs.get(PROJECT, graphId))?.lockJobId).toBeUndefined();
+  });
+});
