@@ -81,7 +81,8 @@ function reasonOf(e: unknown): string {
  */
 export function authorize(principal: Principal, event: APIGatewayProxyEventV2): void {
   const sameProject = event.pathParameters?.projectId === principal.projectId;
-  const reads = event.requestContext.http.method === 'GET';
+  // HEAD is a GET without the body: a read (RFC 9110 §9.3.2).
+  const reads = ['GET', 'HEAD'].includes(event.requestContext.http.method);
   const mayWrite = principal.roles.some((r) => r === 'operator' || r === 'admin');
   if (!sameProject || (!reads && !mayWrite)) throw new GesError('GES.7041');
 }

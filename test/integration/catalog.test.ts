@@ -79,6 +79,18 @@ describe('the backup catalog', () => {
     );
   });
 
+  it('answers {} to one of two racing deletes and GES.7024 to the other, and counts the quota once', async () => {
+    const own = await isolatedStack();
+    const { graphId } = await seedGraph(own.deps, socialGraph(3));
+    const { jobId, backupId } = await startBackup(own.deps, { projectId: PROJECT, graphId });
+    expect(await run(jobId, own.deps)).toBe('succeeded');
+    const ids = { projectId: PROJECT, graphId, backupId };
+    const answers = await Promise.all([1, 2, 3].map(() => codeOf(deleteBackup(own.deps, ids))));
+    expect(answers.filter((a) => a === 'no error')).toHaveLength(1);
+    expect(answers.filter((a) => a === 'GES.7024')).toHaveLength(2);
+    expect((await own.deps.projects.counts(PROJECT)).backupCount).toBe(0);
+  });
+
   it('refuses to delete a backup being written (GES.7001)', async () => {
     const { graphId } = await seedGraph(deps);
     const { backupId } = await startBackup(deps, { projectId: PROJECT, graphId });

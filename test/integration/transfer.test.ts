@@ -100,6 +100,40 @@ describe('export and import', () => {
     expect(await deps.blobs.list(`${PROJECT}/${graphId}/${imported.backupId}/`)).toEqual([]);
   });
 
+  it('refuses an import whose manifest names files outside its folder, and copies nothing', async () => {
+    const { graphId, backupId } = await backedUp();
+    const victim = await backedUp(); // another backup, which the forged manifest points at
+    const exported = await exportBackup(deps, {
+      projectId: PROJECT,
+      graphId,
+      backupId,
+      exportPath: `${outside}/${PROJECT}/forged`,
+    });
+    await run(exported.jobId);
+    const away = deps.blobs.onBucket(outside);
+    const manifest = JSON.parse(String(await away.get(`${PROJECT}/forged/manifest.json`)));
+    const [first] = manifest.files;
+    const victimKey = `../../../../${deps.config.backupBucket}/${PROJECT}/${victim.graphId}/${victim.backupId}/${first.key}`;
+    for (const key of [victimKey, `../forged/${first.key}`, 'manifest.json']) {
+      await away.put(
+        `${PROJECT}/forged/manifest.json`,
+        JSON.stringify({ ...manifest, files: [{ ...first, key }, ...manifest.files.slice(1)] }),
+        'application/json',
+      );
+      const imported = await importBackup(deps, {
+        projectId: PROJECT,
+        graphId,
+        importPath: `${outside}/${PROJECT}/forged`,
+      });
+      expect(await run(imported.jobId), key).toBe('failed');
+      const job = await deps.jobs.get(PROJECT, imported.jobId);
+      expect(job, key).toMatchObject({ status: 'failed', errorCode: 'GES.7040' });
+      expect(String(job?.failReason), key).toMatch(/manifest is not valid.*files\.0\.key/);
+      expect(await deps.blobs.list(`${PROJECT}/${graphId}/${imported.backupId}/`), key).toEqual([]);
+    }
+    expect((await deps.blobs.list(`${PROJECT}/`)).filter((o) => o.key.includes('..'))).toEqual([]);
+  });
+
   it('refuses paths outside the transfer buckets or the caller project, before any job starts', async () => {
     const { graphId, backupId } = await backedUp();
     const own = deps.config.backupBucket;

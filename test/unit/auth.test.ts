@@ -77,6 +77,8 @@ describe('authorization', () => {
 
   it.each([
     [['viewer'], 'GET', 'p1', 'allowed'],
+    [['viewer'], 'HEAD', 'p1', 'allowed'],
+    [['viewer'], 'PUT', 'p1', 'GES.7041'],
     [['viewer'], 'POST', 'p1', 'GES.7041'],
     [['viewer'], 'DELETE', 'p1', 'GES.7041'],
     [['operator'], 'POST', 'p1', 'allowed'],

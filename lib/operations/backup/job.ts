@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { partSchema } from '../../records/backups/format.js';
+import { partFields } from '../../records/backups/format.js';
 import type { Job } from '../../records/jobs/model.js';
 
 /** A part file as a backup job records it: `last` when it ends its shard. */
-export const recordedPartSchema = partSchema.extend({ last: z.boolean() });
+export const recordedPartSchema = partFields.extend({ last: z.boolean() });
 export type RecordedPart = z.infer<typeof recordedPartSchema>;
 
 export const backupFields = z.object({

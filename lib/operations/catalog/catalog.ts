@@ -29,17 +29,22 @@ export async function deleteBackup(
     const now = await deps.backups.get(ids.projectId, ids.backupId);
     throw new GesError(now && !now.deleting ? 'GES.7001' : 'GES.7024');
   }
-  await removeBackup(deps, backup);
+  // Of two deletes that raced, the one whose removal lands answers {}; the other finds it gone.
+  if (!(await removeBackup(deps, backup))) throw new GesError('GES.7024');
   return {};
 }
 
-/** Files first, then the record and its unit of quota: a record never points at files that are gone. */
-export async function removeBackup(deps: WithBlobs, backup: BackupRecord) {
+/**
+ * Files first, then the record and its unit of quota: a record never points at files that are gone.
+ * False when the record was already removed (by a delete that raced this one).
+ */
+export async function removeBackup(deps: WithBlobs, backup: BackupRecord): Promise<boolean> {
   await deps.blobs.deletePrefix(backupPrefix(backup));
-  await deps.store.transact([
+  const outcome = await deps.store.transact([
     deps.backups.remove(backup),
     deps.projects.giveBack(backup.projectId, 'backupCount'),
   ]);
+  return outcome.ok;
 }
 
 /** What the project may still create. */

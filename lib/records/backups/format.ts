@@ -58,32 +58,68 @@ export class ContentDigest {
   }
 }
 
-export const partSchema = z.strictObject({
-  key: z.string(),
-  shard: z.number().int().min(0),
-  segment: z.number().int().min(0).default(0),
-  records: z.number().int().min(0),
-  vertices: z.number().int().min(0),
-  edges: z.number().int().min(0),
-  bytes: z.number().int().min(0),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  contentDigest: z.string().regex(/^[0-9a-f]{64}$/),
+/** A part file's name, exactly as `partFileName` writes it: no folder, no dot segment, no other file. */
+export const PART_KEY = /^part-(\d{5})-(\d{3})-[0-9a-f]{8}\.jsonl\.gz$/;
+/** Bounds no backup of ours comes near (S3's largest object; records a part can hold at all). */
+const MAX_PART_BYTES = 5 * 2 ** 40;
+const MAX_PART_RECORDS = 2 ** 40;
+const count = (max: number) => z.number().int().min(0).max(max);
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** A part's fields as a manifest lists them (`partSchema` adds the rules between them). */
+export const partFields = z.strictObject({
+  key: z.string().regex(PART_KEY, 'must be a part file name of this format'),
+  shard: z.number().int().min(0).max(255),
+  segment: z.number().int().min(0).max(999).default(0),
+  records: count(MAX_PART_RECORDS),
+  vertices: count(MAX_PART_RECORDS),
+  edges: count(MAX_PART_RECORDS),
+  bytes: count(MAX_PART_BYTES),
+  sha256: hex64,
+  contentDigest: hex64,
 });
+export const partSchema = partFields
+  .refine((p) => p.records === p.vertices + p.edges, 'records must be vertices + edges')
+  .refine((p) => {
+    const [, shard, segment] = PART_KEY.exec(p.key) ?? [];
+    return Number(shard) === p.shard && Number(segment) === p.segment;
+  }, "the key must name the part's shard and segment");
 export type PartInfo = z.infer<typeof partSchema>;
 
-export const manifestSchema = z.strictObject({
-  formatVersion: z.literal(FORMAT_VERSION),
-  projectId: z.string(),
-  graphId: z.string(),
-  graphName: z.string(),
-  backupId: z.string(),
-  jobId: z.string(),
-  backupMethod: z.enum(['manual', 'auto', 'import']),
-  createdTimestamp: z.number().int(),
-  shards: z.number().int().min(1),
-  counts: z.strictObject({ vertices: z.number().int().min(0), edges: z.number().int().min(0) }),
-  totalBytes: z.number().int().min(0),
-  contentDigest: z.strictObject({ algorithm: z.literal('sha256-sum-mod-2^256'), value: z.string() }),
-  files: z.array(partSchema),
-});
+const sum = (files: PartInfo[], field: 'vertices' | 'edges' | 'bytes') =>
+  files.reduce((n, f) => n + f[field], 0);
+const name = z.string().min(1).max(128);
+
+/**
+ * A manifest is read from storage a caller may control (an import's folder): every name in it is
+ * checked to be exactly what our own backups write before anything is copied or read by it.
+ */
+export const manifestSchema = z
+  .strictObject({
+    formatVersion: z.literal(FORMAT_VERSION),
+    projectId: name,
+    graphId: name,
+    graphName: name,
+    backupId: name,
+    jobId: name,
+    backupMethod: z.enum(['manual', 'auto', 'import']),
+    createdTimestamp: z.number().int(),
+    shards: z.number().int().min(1).max(256),
+    counts: z.strictObject({
+      vertices: count(Number.MAX_SAFE_INTEGER),
+      edges: count(Number.MAX_SAFE_INTEGER),
+    }),
+    totalBytes: count(Number.MAX_SAFE_INTEGER),
+    contentDigest: z.strictObject({ algorithm: z.literal('sha256-sum-mod-2^256'), value: hex64 }),
+    files: z.array(partSchema).max(256 * 1000),
+  })
+  .refine((m) => new Set(m.files.map((f) => f.key)).size === m.files.length, 'a part is listed twice')
+  .refine((m) => m.files.every((f) => f.shard < m.shards), 'a part names a shard the backup does not have')
+  .refine(
+    (m) =>
+      sum(m.files, 'vertices') === m.counts.vertices &&
+      sum(m.files, 'edges') === m.counts.edges &&
+      sum(m.files, 'bytes') === m.totalBytes,
+    'the parts do not add up to the counts and the size',
+  );
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -12,6 +12,13 @@ export async function readManifest(blobs: BlobStore, folder: string): Promise<Ma
   } catch {
     throw new GesError('GES.7040', 'The backup manifest is not valid JSON.');
   }
-  if (!parsed.success) throw new GesError('GES.7040', 'The backup manifest is not valid.');
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
+    throw new GesError(
+      'GES.7040',
+      `The backup manifest is not valid: ${issue?.message ?? 'unreadable'}${where}.`,
+    );
+  }
   return parsed.data;
 }

@@ -32,15 +32,17 @@ export function parseBucketPath(
       `Incorrect parameter. The path must start with a bucket matching ${rules.allowed}.`,
     );
   }
-  if (segments[0] !== rules.projectId || segments.some((s) => s === '..' || s === '.')) {
+  if (segments[0] !== rules.projectId || !segments.every((s) => SAFE_SEGMENT.test(s) && !/^\.+$/.test(s))) {
     throw new GesError(
       'GES.0001',
-      `Incorrect parameter. The path must continue with the project id, ${rules.projectId}.`,
+      `Incorrect parameter. The path must continue with the project id, ${rules.projectId}, then folder names of letters, digits, _, - and . (no dot segments).`,
     );
   }
   return { bucket, folder: `${segments.join('/')}/` };
 }
 
+/** A folder name of a transfer path: letters, digits, `_`, `-` and `.`, never only dots. */
+const SAFE_SEGMENT = /^[A-Za-z0-9_.-]{1,255}$/;
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export const bucketRules = (config: Pick<Config, 'transferBuckets' | 'backupBucket'>, projectId: string) => ({
   projectId,

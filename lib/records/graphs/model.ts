@@ -45,9 +45,37 @@ const label = z
  * (as JSON) is ours, well within, and keeps a 99-element write transaction under DynamoDB's 4 MB.
  */
 export const MAX_PROPERTIES_BYTES = 64 * 1024;
+const propertyName = z.string().min(1).max(256);
+const propertyValues = z.array(z.string());
+/**
+ * Every key is kept as sent, `__proto__` and `constructor` included: the object is built with
+ * `Object.fromEntries` (own data properties), where zod's `z.record` assigns keys and so loses
+ * `__proto__` to the prototype setter.
+ */
 const properties = z
-  .record(z.string().min(1).max(256), z.array(z.string()))
+  .unknown()
   .default({})
+  .transform((value, ctx): Record<string, string[]> => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      ctx.addIssue({ code: 'custom', message: 'properties must be an object' });
+      return z.NEVER;
+    }
+    const entries: [string, string[]][] = [];
+    for (const [key, values] of Object.entries(value)) {
+      const name = propertyName.safeParse(key);
+      const list = propertyValues.safeParse(values);
+      if (!name.success || !list.success) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'a property is a name of 1 to 256 characters and a list of strings',
+        });
+        return z.NEVER;
+      }
+      entries.push([key, list.data]);
+    }
+    return Object.fromEntries(entries);
+  })
   .refine(
     (p) => utf8Bytes(JSON.stringify(p)) <= MAX_PROPERTIES_BYTES,
     'properties must be at most 64 KB as JSON',
