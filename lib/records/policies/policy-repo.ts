@@ -2,7 +2,12 @@ import { DUE_POLICIES, dueBefore, duePolicyKeys, policyKey } from '../../core/ke
 import { type Item, type Store, when, withoutKeys } from '../../core/store.js';
 
 /** What happened the last time a policy came due: a backup started, or a skip and why. */
-export type PolicyRun = { at: number; result: 'started' | 'skipped'; jobId?: string; reason?: string };
+export type PolicyRun = {
+  at: number;
+  result: 'started' | 'skipped' | 'failed';
+  jobId?: string;
+  reason?: string;
+};
 
 export type PolicyRecord = {
   projectId: string;
@@ -61,6 +66,18 @@ export class PolicyRepo {
       change: {
         set: { nextRunAt, lastRun: run, ...duePolicyKeys(policy.projectId, policy.graphId, nextRunAt) },
       },
+      if: when.and(when.eq('nextRunAt', policy.nextRunAt), when.eq('enabled', true)),
+    });
+    return outcome.ok;
+  }
+
+  /** Disables a due policy that can never run again, with what its last run did; false if moved meanwhile. */
+  async disable(policy: PolicyRecord, run: PolicyRun): Promise<boolean> {
+    const outcome = await this.store.apply({
+      name: 'disable the policy',
+      table: 'control',
+      update: policyKey(policy.projectId, policy.graphId),
+      change: { set: { enabled: false, lastRun: run }, remove: ['nextRunAt', 'gsi2pk', 'gsi2sk'] },
       if: when.and(when.eq('nextRunAt', policy.nextRunAt), when.eq('enabled', true)),
     });
     return outcome.ok;
