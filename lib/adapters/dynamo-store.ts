@@ -56,23 +56,26 @@ class Expressions {
     return placeholder;
   }
 
+  /** `map.entry` is one entry of a map attribute (the part after the first dot names it). */
+  path(key: string): string {
+    const dot = key.indexOf('.');
+    return dot < 0 ? this.name(key) : `${this.name(key.slice(0, dot))}.${this.name(key.slice(dot + 1))}`;
+  }
+
   condition(c: Condition): string {
-    if ('exists' in c) return `attribute_exists(${this.name(c.exists)})`;
-    if ('absent' in c) return `attribute_not_exists(${this.name(c.absent)})`;
-    if ('eq' in c) return `${this.name(c.eq[0])} = ${this.value(c.eq[1])}`;
-    if ('ne' in c) return `${this.name(c.ne[0])} <> ${this.value(c.ne[1])}`;
-    if ('lt' in c) return `${this.name(c.lt[0])} < ${this.value(c.lt[1])}`;
-    if ('le' in c) return `${this.name(c.le[0])} <= ${this.value(c.le[1])}`;
-    if ('in' in c) return `${this.name(c.in[0])} IN (${c.in[1].map((v) => this.value(v)).join(', ')})`;
+    if ('exists' in c) return `attribute_exists(${this.path(c.exists)})`;
+    if ('absent' in c) return `attribute_not_exists(${this.path(c.absent)})`;
+    if ('eq' in c) return `${this.path(c.eq[0])} = ${this.value(c.eq[1])}`;
+    if ('ne' in c) return `${this.path(c.ne[0])} <> ${this.value(c.ne[1])}`;
+    if ('lt' in c) return `${this.path(c.lt[0])} < ${this.value(c.lt[1])}`;
+    if ('le' in c) return `${this.path(c.le[0])} <= ${this.value(c.le[1])}`;
+    if ('in' in c) return `${this.path(c.in[0])} IN (${c.in[1].map((v) => this.value(v)).join(', ')})`;
     if ('and' in c) return `(${c.and.map((x) => this.condition(x)).join(' AND ')})`;
     return `(${c.or.map((x) => this.condition(x)).join(' OR ')})`;
   }
 
   update(u: Update): string {
-    const path = (key: string) => {
-      const dot = key.indexOf('.');
-      return dot < 0 ? this.name(key) : `${this.name(key.slice(0, dot))}.${this.name(key.slice(dot + 1))}`;
-    };
+    const path = (key: string) => this.path(key);
     const clauses: string[] = [];
     const set = Object.entries(u.set ?? {}).filter(([, v]) => v !== undefined);
     if (set.length) clauses.push(`SET ${set.map(([k, v]) => `${path(k)} = ${this.value(v)}`).join(', ')}`);

@@ -27,7 +27,12 @@ const keyOf = (action: Action): Key => {
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 function holds(c: Condition, item: Item | undefined): boolean {
-  const value = (attribute: string) => item?.[attribute];
+  const value = (path: string) => {
+    const dot = path.indexOf('.');
+    if (dot < 0) return item?.[path];
+    const map = item?.[path.slice(0, dot)];
+    return map && typeof map === 'object' ? (map as Item)[path.slice(dot + 1)] : undefined;
+  };
   if ('exists' in c) return value(c.exists) !== undefined;
   if ('absent' in c) return value(c.absent) === undefined;
   if ('eq' in c) return value(c.eq[0]) !== undefined && same(value(c.eq[0]), c.eq[1]);

@@ -32,6 +32,11 @@ const schema = z.object({
   QUERY_PAGE_SIZE: z.coerce.number().int().min(1).optional(),
   /** Shards snapshotted at once inside one worker invocation. */
   SNAPSHOT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * How long a data-plane batch larger than one transaction may take before a job that holds the
+   * graph settles it from its intent: longer than the API function's timeout (29 s on AWS).
+   */
+  BATCH_LEASE_SECONDS: z.coerce.number().int().min(1).default(30),
   /** Ended jobs expire (DynamoDB TTL) this long after they end. */
   JOB_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** The buckets that v2 export and import may use (`*` matches any run of name characters). */
@@ -63,6 +68,7 @@ export type Config = {
   segmentItems: number;
   queryPageSize: number | undefined;
   jobRetentionDays: number;
+  batchLeaseSeconds: number;
   transferBuckets: string;
   backupQuota: number;
   graphQuota: number;
@@ -92,6 +98,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     segmentItems: e.SEGMENT_ITEMS,
     queryPageSize: e.QUERY_PAGE_SIZE,
     jobRetentionDays: e.JOB_RETENTION_DAYS,
+    batchLeaseSeconds: e.BATCH_LEASE_SECONDS,
     transferBuckets: e.TRANSFER_BUCKETS,
     backupQuota: e.BACKUP_QUOTA,
     graphQuota: e.GRAPH_QUOTA,

@@ -14,7 +14,10 @@ export type Table = 'control' | 'graph';
 export type Key = { pk: string; sk: string };
 export type Item = Record<string, unknown>;
 
-/** A condition on the item as it is before the action (absent item: every attribute is absent). */
+/**
+ * A condition on the item as it is before the action (absent item: every attribute is absent). An
+ * attribute `map.entry` names one entry of a map attribute, as in updates.
+ */
 export type Condition =
   | { exists: string }
   | { absent: string }

@@ -136,6 +136,11 @@ export function storeContract(name: string, make: () => Promise<Store>) {
       expect(await holds(when.in('s', ['b']))).toBe(false);
       expect(await holds(when.or(when.absent('n'), when.lt('n', 1)))).toBe(false);
       expect(await holds(when.and(when.exists('pk'), when.eq('s', 'a')))).toBe(true);
+      await store.apply({ name: 'map', table: 'control', update: key, change: { set: { m: { 'a.b': 1 } } } });
+      expect(await holds(when.exists('m.a.b'))).toBe(true);
+      expect(await holds(when.eq('m.a.b', 1))).toBe(true);
+      expect(await holds(when.exists('m.c'))).toBe(false);
+      expect(await holds(when.absent('m.c'))).toBe(true);
     });
 
     it('queries a partition in key order, by ranges, backwards, in pages, counted or projected', async () => {

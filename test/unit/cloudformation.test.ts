@@ -232,7 +232,15 @@ describe('IAM', () => {
       'dynamodb:DeleteItem',
       'sqs:SendMessage',
     ],
-    graphData: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    graphData: [
+      'dynamodb:GetItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:Query',
+    ],
     backups: [
       'dynamodb:GetItem',
       'dynamodb:PutItem',

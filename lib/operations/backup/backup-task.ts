@@ -10,6 +10,7 @@ import {
   partFileName,
 } from '../../records/backups/format.js';
 import { type BackupRecord, backupPrefix } from '../../records/backups/model.js';
+import { waitForWriters } from '../../records/graphs/data-repo.js';
 import { GraphStatus } from '../../records/graphs/model.js';
 import type { JobDetail } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
@@ -32,6 +33,8 @@ export const backupTask = jobTask<BackupJob>({
   failure: { code: 'GES.7040', what: 'Failed to back up a graph' },
 
   async run(deps, job, context) {
+    // Every batch that began before the graph was taken is written whole before anything is read.
+    await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
     const backup = await backupOf(deps, job);
     const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
     const expected = await mapLimit(shards, deps.config.snapshotConcurrency, (shard) =>

@@ -1,4 +1,5 @@
 import type { BackupRecord } from '../../records/backups/model.js';
+import { waitForWriters } from '../../records/graphs/data-repo.js';
 import { GraphStatus } from '../../records/graphs/model.js';
 import { jobTask } from '../../runtime/task.js';
 import { removeBackup } from '../catalog/catalog.js';
@@ -21,6 +22,8 @@ export const deleteGraphTask = jobTask<DeleteGraphJob>({
   failure: { code: 'GES.7006', what: 'Failed to delete the graph' },
 
   async run(deps, job, context) {
+    // Every batch that began before the graph was taken is written whole before anything is read.
+    await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
     const graph = await deps.graphs.get(job.projectId, job.graphId);
     if (graph) {
       // Up to the generation after the current one: a restore that failed may have left some there.

@@ -25,7 +25,14 @@ export async function addElements(
     items.set(`${item.pk}\u0000${item.sk}`, item);
   }
   try {
-    await deps.data.put(graph, [...items.values()]);
+    const now = deps.clock.now();
+    // A batch whose writer died is settled before this one writes over the same elements.
+    if (Object.keys(graph.writers ?? {}).length) await deps.data.settleWriters(graph, now);
+    await deps.data.put(graph, [...items.values()], {
+      batchId: deps.ids.uuid(),
+      leaseMs: deps.config.batchLeaseSeconds * 1000,
+      now,
+    });
   } catch (e) {
     if (!(e instanceof GraphNotWritable)) throw e;
     // A job took the graph while we wrote: say which, as a fresh read tells it.

@@ -18,6 +18,7 @@ export async function createGraph(deps: RecordDeps, input: { projectId: string; 
     createdAt: deps.clock.now(),
     generation: 1,
     shards: deps.config.graphShards,
+    writers: {},
   };
   const job = deps.jobs.ended(newJob(deps, graph, 'create-graph', {}));
   const name = deps.graphs.claimName(graph);

@@ -6,6 +6,7 @@ import { readManifest } from '../../records/backups/manifest.js';
 import { backupPrefix } from '../../records/backups/model.js';
 import { readPart } from '../../records/backups/read-part.js';
 import { toItem } from '../../records/graphs/data-keys.js';
+import { waitForWriters } from '../../records/graphs/data-repo.js';
 import { existing, type GraphRecord, GraphStatus } from '../../records/graphs/model.js';
 import type { JobDetail } from '../../records/jobs/model.js';
 import { jobTask } from '../../runtime/task.js';
@@ -26,6 +27,8 @@ export const restoreTask = jobTask<RestoreJob>({
   failure: { code: 'GES.7040', what: 'Failed to restore the graph from the backup' },
 
   async run(deps, job, context) {
+    // Every batch that began before the graph was taken is written whole before anything is read.
+    await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
     const graph = existing(await deps.graphs.get(job.projectId, job.graphId));
     const backup = await deps.backups.get(job.projectId, job.backupId);
     if (!backup) throw new GesError('GES.7024');

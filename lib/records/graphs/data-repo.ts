@@ -1,9 +1,25 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../../core/concurrency.js';
-import { GraphNotWritable } from '../../core/errors.js';
-import { pages, type Query, refusedAction, type Store } from '../../core/store.js';
+import { DependencyUnavailable, GraphNotWritable } from '../../core/errors.js';
+import { type Action, pages, type Query, queryAll, refusedAction, type Store } from '../../core/store.js';
 import { type DataItem, shardKey } from './data-keys.js';
-import { takesWrites } from './graph-repo.js';
+import {
+  type GraphRepo,
+  markWriterDone,
+  registerWriter,
+  removeWriter,
+  takesWrites,
+  writerFence,
+} from './graph-repo.js';
 import type { GraphRecord } from './model.js';
+
+/** How a data-plane batch identifies itself, how long it may take, and when it began. */
+export type BatchOptions = { batchId: string; leaseMs: number; now: number };
+
+/** A batch's intent (its elements, written before any of them) lives in a partition of its own. */
+const intentKey = (graphId: string, batchId: string) => `${graphId}#intent#${batchId}`;
+/** Intent groups well under DynamoDB's 400 KB item. */
+const INTENT_BYTES = 300 * 1024;
 
 /** A transaction holds at most 100 actions (99 puts and the check that the graph still takes writes) and 4 MB. */
 const WRITE_CHUNK = 99;
@@ -45,14 +61,106 @@ export class GraphDataRepo {
    * the graph is running on that generation, so no write lands once a backup or a stop holds the graph:
    * a backup sees exactly the content at the moment it took the lock.
    */
-  async put(graph: GraphRecord, items: DataItem[]): Promise<void> {
-    await mapLimit(transactionChunks(items), WRITE_CONCURRENCY, async (chunk) => {
-      const fence = takesWrites(graph);
-      const outcome = await this.store.transact([
-        fence,
-        ...chunk.map((put) => ({ name: 'put an element', table: 'graph' as const, put })),
-      ]);
-      if (refusedAction(outcome, fence.name)) throw new GraphNotWritable();
+  async put(graph: GraphRecord, items: DataItem[], batch: BatchOptions): Promise<void> {
+    const chunks = transactionChunks(items);
+    // One transaction is all or nothing by itself.
+    if (chunks.length === 1) return this.putChunk(takesWrites(graph), chunks[0] as DataItem[]);
+    // More: the batch is written down whole first (its intent), registered on the graph, then
+    // written under that registration, so that a job that holds the graph sees all of it or none.
+    await this.writeIntent(graph.graphId, batch.batchId, items);
+    const registered = await this.store.apply(
+      registerWriter(graph, batch.batchId, { until: batch.now + batch.leaseMs }),
+    );
+    if (!registered.ok) {
+      await this.dropIntent(graph.graphId, batch.batchId);
+      throw new GraphNotWritable();
+    }
+    try {
+      await mapLimit(chunks, WRITE_CONCURRENCY, (chunk) =>
+        this.putChunk(writerFence(graph, batch.batchId), chunk),
+      );
+    } catch (e) {
+      // Fenced off: the lease ran out and whoever settled it wrote the whole batch from its intent.
+      if (!(e instanceof GraphNotWritable)) throw e;
+      return;
+    }
+    await this.store.apply(markWriterDone(graph, batch.batchId, batch.now + batch.leaseMs));
+    await this.dropIntent(graph.graphId, batch.batchId);
+    await this.store.apply(removeWriter(graph, batch.batchId));
+  }
+
+  /**
+   * Settles the batches registered on a graph whose writer is gone (its lease ran out) or done:
+   * an unfinished one is written whole from its intent (on the generation it was meant for, if the
+   * graph is still on it); then its intent and its registration go. Live batches are left alone:
+   * the number of them is returned, for a caller that waits for none.
+   */
+  async settleWriters(graph: GraphRecord, now: number): Promise<number> {
+    let live = 0;
+    for (const [batchId, writer] of Object.entries(graph.writers ?? {})) {
+      if (!writer.done && writer.until >= now) {
+        live++;
+        continue;
+      }
+      if (!writer.done) {
+        const items = await this.readIntent(graph.graphId, batchId);
+        const current = items.filter((i) => i.pk.startsWith(`${graph.graphId}#${graph.generation}#`));
+        await this.store.writeMany('graph', { put: current, delete: [] });
+      }
+      await this.dropIntent(graph.graphId, batchId);
+      await this.store.apply(removeWriter(graph, batchId));
+    }
+    return live;
+  }
+
+  private async putChunk(fence: Action, chunk: DataItem[]): Promise<void> {
+    const outcome = await this.store.transact([
+      fence,
+      ...chunk.map((put) => ({ name: 'put an element', table: 'graph' as const, put })),
+    ]);
+    if (refusedAction(outcome, fence.name)) throw new GraphNotWritable();
+  }
+
+  /** The batch's elements, in groups of at most INTENT_BYTES as JSON, under the batch's own partition. */
+  private async writeIntent(graphId: string, batchId: string, items: DataItem[]): Promise<void> {
+    const groups: string[] = [];
+    let group: DataItem[] = [];
+    let bytes = 0;
+    for (const item of items) {
+      const size = Buffer.byteLength(JSON.stringify(item), 'utf8');
+      if (group.length && bytes + size > INTENT_BYTES) {
+        groups.push(JSON.stringify(group));
+        group = [];
+        bytes = 0;
+      }
+      group.push(item);
+      bytes += size;
+    }
+    if (group.length) groups.push(JSON.stringify(group));
+    await this.store.writeMany('graph', {
+      put: groups.map((json, n) => ({
+        pk: intentKey(graphId, batchId),
+        sk: String(n).padStart(5, '0'),
+        items: json,
+      })),
+      delete: [],
+    });
+  }
+
+  private async readIntent(graphId: string, batchId: string): Promise<DataItem[]> {
+    const groups = await queryAll(this.store, { table: 'graph', pk: intentKey(graphId, batchId) });
+    return groups.flatMap((g) => JSON.parse(String(g.items)) as DataItem[]);
+  }
+
+  private async dropIntent(graphId: string, batchId: string): Promise<void> {
+    const groups = await queryAll(this.store, {
+      table: 'graph',
+      pk: intentKey(graphId, batchId),
+      attributes: ['pk', 'sk'],
+    });
+    await this.store.writeMany('graph', {
+      put: [],
+      delete: groups.map((g) => ({ pk: String(g.pk), sk: String(g.sk) })),
     });
   }
 
@@ -126,5 +234,28 @@ export class GraphDataRepo {
 
   private shard(graphId: string, generation: number, shard: number, rest: Partial<Query> = {}): Query {
     return { table: 'graph', pk: shardKey(graphId, generation, shard), ...rest };
+  }
+}
+
+/**
+ * Waits until no data-plane batch is in flight on a graph that a job now holds (no new batch can
+ * register once the graph left `running`), settling those whose writer is gone. A job calls this
+ * before it reads or drops the graph's data, so that it sees every batch whole or not at all.
+ */
+export async function waitForWriters(
+  repos: { graphs: Pick<GraphRepo, 'get'>; data: Pick<GraphDataRepo, 'settleWriters'> },
+  ids: { projectId: string; graphId: string },
+  clock: { now(): number },
+  leaseMs: number,
+): Promise<void> {
+  const giveUpAt = clock.now() + leaseMs + 5_000;
+  for (;;) {
+    const graph = await repos.graphs.get(ids.projectId, ids.graphId);
+    if (!graph || !Object.keys(graph.writers ?? {}).length) return;
+    if ((await repos.data.settleWriters(graph, clock.now())) === 0) return;
+    // A live writer's lease is at most `leaseMs`: past that it is settled, so this ends.
+    if (clock.now() > giveUpAt)
+      throw new DependencyUnavailable('the graph data (a batch is still being written)');
+    await sleep(100);
   }
 }

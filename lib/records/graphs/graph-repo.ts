@@ -1,6 +1,6 @@
 import { graphKey, graphNameKey, graphPrefix } from '../../core/keys.js';
 import { type Action, type Item, queryAll, type Store, when, withoutKeys } from '../../core/store.js';
-import { type GraphRecord, GraphStatus, type GraphStatusCode } from './model.js';
+import { type BatchWriter, type GraphRecord, GraphStatus, type GraphStatusCode } from './model.js';
 
 /** Graph records in the control table, and the named actions that change them. */
 export class GraphRepo {
@@ -104,5 +104,52 @@ export function takesWrites(graph: Pick<GraphRecord, 'projectId' | 'graphId' | '
     table: 'control',
     check: graphKey(graph.projectId, graph.graphId),
     if: when.and(when.eq('status', GraphStatus.running), when.eq('generation', graph.generation)),
+  };
+}
+
+type Graph = Pick<GraphRecord, 'projectId' | 'graphId' | 'generation'>;
+
+/** A batch registers while the graph takes writes: from here on, a job that takes the graph waits for it. */
+export function registerWriter(graph: Graph, batchId: string, writer: BatchWriter): Action {
+  return {
+    name: 'the graph takes writes',
+    table: 'control',
+    update: graphKey(graph.projectId, graph.graphId),
+    change: { set: { [`writers.${batchId}`]: writer } },
+    if: when.and(
+      when.eq('status', GraphStatus.running),
+      when.eq('generation', graph.generation),
+      when.exists('writers'),
+    ),
+  };
+}
+
+/** Every write of a registered batch checks that its registration still stands. */
+export function writerFence(graph: Graph, batchId: string): Action {
+  return {
+    name: 'the batch is registered',
+    table: 'control',
+    check: graphKey(graph.projectId, graph.graphId),
+    if: when.exists(`writers.${batchId}`),
+  };
+}
+
+export function markWriterDone(graph: Graph, batchId: string, until: number): Action {
+  return {
+    name: 'the batch is written',
+    table: 'control',
+    update: graphKey(graph.projectId, graph.graphId),
+    change: { set: { [`writers.${batchId}`]: { until, done: true } } },
+    if: when.exists(`writers.${batchId}`),
+  };
+}
+
+export function removeWriter(graph: Graph, batchId: string): Action {
+  return {
+    name: 'the batch is settled',
+    table: 'control',
+    update: graphKey(graph.projectId, graph.graphId),
+    change: { remove: [`writers.${batchId}`] },
+    if: when.exists(`writers.${batchId}`),
   };
 }

@@ -13,6 +13,9 @@ export const GraphStatus = {
 } as const;
 export type GraphStatusCode = (typeof GraphStatus)[keyof typeof GraphStatus];
 
+/** A batch in flight: its lease, and whether every element is written. */
+export type BatchWriter = { until: number; done?: boolean };
+
 export type GraphRecord = {
   projectId: string;
   graphId: string;
@@ -24,6 +27,12 @@ export type GraphRecord = {
   shards: number;
   /** The job that holds the graph (one at a time), absent when free. */
   lockJobId?: string;
+  /**
+   * The data-plane batches being written now, by batch id (see `batches.ts`): a batch larger than one
+   * transaction registers here before its first element, and a job that holds the graph waits for
+   * these before it reads.
+   */
+  writers?: Record<string, BatchWriter>;
 };
 
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
