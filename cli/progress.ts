@@ -118,13 +118,13 @@ class Bar implements Display {
       {
         stream,
         format:
-          '{bar} {percentage}% | {done}/{expected} elements | {rate} el/s | {duration_formatted} elapsed | ETA {eta} | {status}',
+          '{bar} {percentage}% | {done}/{expected} elements | {rate} el/s | {duration_formatted} elapsed | ETA {remaining} | {status}',
         hideCursor: true,
         etaBuffer: 20,
       },
       cliProgress.Presets.shades_classic,
     );
-    this.#bar.start(100, 0, { done: 0, expected: '?', rate: 0, eta: '?', status: 'waiting' });
+    this.#bar.start(100, 0, { done: 0, expected: '?', rate: 0, remaining: '?', status: 'waiting' });
   }
 
   update(job: Json, elapsed: number): void {
@@ -133,7 +133,7 @@ class Bar implements Display {
       done: p.elements.done,
       expected: p.elements.expected || '?',
       rate: rate(p.elements.done, elapsed),
-      eta: eta(p.percent, elapsed),
+      remaining: eta(p.percent, elapsed),
       status: job.status,
     });
   }
