@@ -27,7 +27,7 @@ export class CliError extends Error {
 export const usage = (message: string) => new CliError(message, Exit.usage);
 
 /** GES codes that mean "no such thing" although they come as HTTP 400. */
-const NOT_FOUND_CODES = new Set(['GES.7000', 'GES.7024', 'GES.8301']);
+const NOT_FOUND_CODES = new Set(['GES.7000', 'GES.7024', 'GES.7049', 'GES.8301']);
 
 /** Maps an HTTP answer that is not 2xx to the exit code: auth, not found, service, or another API error. */
 export function exitCodeFor(status: number, code: string | undefined): ExitCode {

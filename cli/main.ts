@@ -264,14 +264,21 @@ example(
         const a = await api();
         let graph = await a.graph(graphArg as string);
         const b = await backupOf(a, graph.id, opts.from as string);
-        if (graph.status !== '900') {
-          if (!opts.stop) {
-            throw new CliError(
-              `graph ${graph.name} is not stopped (status ${graph.status}): stop it first, or pass --stop`,
-              Exit.api,
-              'GES.7037',
-            );
-          }
+        const running = graph.status !== '900';
+        if (running && !opts.stop) {
+          throw new CliError(
+            `graph ${graph.name} is not stopped (status ${graph.status}): stop it first, or pass --stop`,
+            Exit.api,
+            'GES.7037',
+          );
+        }
+        if (!opts.yes) {
+          await confirm(
+            `${running ? `Stop graph ${graph.name} and replace` : `Replace`} the data of graph ${graph.name} (${graph.id}) ` +
+              `with backup ${b.name} (${b.id})?`,
+          );
+        }
+        if (running) {
           if (!opts.json) process.stderr.write(`stopping graph ${graph.name}...\n`);
           const { jobId } = await a.request('POST', `graphs/${graph.id}/action`, {
             query: { action_id: 'stop' },
@@ -279,10 +286,6 @@ example(
           await watchJob(a, graph.id, jobId, { resume: resumeHint(graph.id, jobId), json: true });
           graph = (await a.request('GET', `graphs/${graph.id}`)).graph;
         }
-        if (!opts.yes)
-          await confirm(
-            `Replace the data of graph ${graph.name} (${graph.id}) with backup ${b.name} (${b.id})?`,
-          );
         const { jobId } = await a.request('POST', `graphs/${graph.id}/action`, {
           query: { action_id: 'start' },
           body: { graph_backup_id: b.id },

@@ -156,12 +156,12 @@ class Lines implements Display {
   update(job: Json, elapsed: number): void {
     const p = progressOf(job);
     const shards = p.shards ? `, shards ${p.shards.done}/${p.shards.expected}` : '';
-    const state = `${job.status} ${Math.round(p.percent)}% ${p.elements.done}/${p.elements.expected} elements${shards}`;
+    const elements = p.elements.expected ? ` ${p.elements.done}/${p.elements.expected} elements` : '';
+    const state = `${job.status} ${Math.round(p.percent)}%${elements}${shards}`;
     if (state === this.#last) return;
     this.#last = state;
-    this.stream.write(
-      `job ${this.jobId}: ${state}, ${rate(p.elements.done, elapsed)} el/s, ${elapsed.toFixed(1)} s elapsed\n`,
-    );
+    const pace = p.elements.expected ? `, ${rate(p.elements.done, elapsed)} el/s` : '';
+    this.stream.write(`job ${this.jobId}: ${state}${pace}, ${elapsed.toFixed(1)} s elapsed\n`);
   }
 
   stop(): void {}

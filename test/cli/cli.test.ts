@@ -5,9 +5,11 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { authorization } from '../../cli/sign.js';
 import { issueToken } from '../../local/auth.js';
+import { LOCAL_AWS } from '../../local/emulators.js';
 import { BIN, CONFIG, cliEnv, runCli, stripAnsi } from './run-cli.js';
 
 const PROJECT = 'cli';
@@ -188,7 +190,7 @@ describe('ges-backup against the local stack', () => {
     const unconfirmed = await cli('restore', GRAPH, '--from', backupId, '--stop');
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain('pass --yes');
-    expect((await graphNow(graphId)).status).toBe('900'); // stopped, not restored
+    expect((await graphNow(graphId)).status).toBe('200'); // nothing was changed, not even stopped
 
     const restored = await cli('restore', GRAPH, '--from', backupId, '--stop', '--yes', '--wait');
     expect(restored.stderr).toMatch(/success 100%/);
@@ -196,6 +198,67 @@ describe('ges-backup against the local stack', () => {
     const graph = await graphNow(graphId);
     expect(graph.status).toBe('200');
     expect(graph.vertexNum).toBe(30);
+  });
+
+  it('on a terminal, restore asks first, naming the graph and the backup; "n" changes nothing', async () => {
+    const ran = await onTerminal(['restore', GRAPH, '--from', backupId, '--stop'], { answer: 'n' });
+    const text = stripAnsi(ran.out);
+    expect(text).toContain(
+      `Stop graph ${GRAPH} and replace the data of graph ${GRAPH} (${graphId}) with backup`,
+    );
+    expect(text).toContain(`(${backupId})? [y/N]`);
+    expect(text).toContain('not confirmed: nothing was changed');
+    expect(ran.code).toBe(1);
+    expect((await graphNow(graphId)).status).toBe('200');
+  });
+
+  it('exports a backup to a transfer bucket and imports it back as a backup of the graph', async () => {
+    const s3 = new S3Client({ endpoint: inject('cliS3'), forcePathStyle: true, ...LOCAL_AWS });
+    const bucket = inject('cliTransferBucket');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3.destroy();
+    const path = `${bucket}/${PROJECT}/copy-${Date.now()}`;
+    const exported = await cli('export', GRAPH, backupId, path, '--wait');
+    expect(exported.stdout).toContain(`exported to ${path}`);
+    expect(exported.code).toBe(0);
+    const imported = await cli('--json', 'import', GRAPH, path, '--wait');
+    expect(imported.code).toBe(0);
+    const { backupId: importedId, job } = JSON.parse(imported.stdout);
+    expect(job.status).toBe('success');
+    const list = JSON.parse((await cli('--json', 'backup', 'list', '--graph', GRAPH)).stdout);
+    expect(list.find((b: { id: string }) => b.id === importedId)).toMatchObject({ backupMethod: 'import' });
+    const deleted = await cli('backup', 'delete', GRAPH, importedId);
+    expect(deleted.code).toBe(0);
+    expect((await cli('--json', 'backup', 'list', '--graph', GRAPH)).stdout).not.toContain(importedId);
+  });
+
+  it('sets a policy, keeping what is not given, and reads it back', async () => {
+    const none = await cli('policy', 'get', GRAPH);
+    expect(none.code).toBe(4);
+    expect(none.stderr).toContain('GES.7049');
+    const set = await cli(
+      '--json',
+      'policy',
+      'set',
+      GRAPH,
+      '--schedule',
+      'rate(5 minutes)',
+      '--keep-auto',
+      '3',
+      '--enabled',
+    );
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ enabled: true, schedule: 'rate(5 minutes)', keepAuto: 3 });
+    expect((await cli('policy', 'set', GRAPH, '--disabled')).code).toBe(0);
+    const got = await cli('--json', 'policy', 'get', GRAPH);
+    expect(JSON.parse(got.stdout)).toMatchObject({
+      enabled: false,
+      schedule: 'rate(5 minutes)',
+      keepAuto: 3,
+    });
+    const bad = await cli('policy', 'set', GRAPH, '--schedule', 'every day');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('GES.7016');
   });
 
   it('bad credentials: exit 3 and the APIGW.0301 message', async () => {
@@ -222,19 +285,7 @@ describe('ges-backup against the local stack', () => {
   });
 
   it('on a terminal, --wait draws a live bar with the percent and the elements done of expected', async () => {
-    const command = [BIN, 'backup', 'create', GRAPH, '--wait'].map((a) => `'${a}'`).join(' ');
-    const ran = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn('script', ['-qfec', `'${process.execPath}' ${command}`, '/dev/null'], {
-        env: cliEnv(env()),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c;
-      });
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, out }));
-    });
+    const ran = await onTerminal(['backup', 'create', GRAPH, '--wait']);
     expect(ran.code).toBe(0);
     expect(ran.out).toContain('\x1b['); // drawn in place, not printed line by line
     const text = stripAnsi(ran.out);
@@ -244,6 +295,31 @@ describe('ges-backup against the local stack', () => {
     expect(text).not.toMatch(/job [0-9a-f]{32}: success/); // not the plain lines
   });
 });
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`) and returns what the terminal showed;
+ * `answer` is typed once a [y/N] question appears.
+ */
+function onTerminal(args: string[], options: { answer?: string } = {}) {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: cliEnv(env()),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let answered = false;
+    child.stdout.on('data', (c: Buffer) => {
+      out += c;
+      if (options.answer !== undefined && !answered && out.includes('[y/N]')) {
+        answered = true;
+        child.stdin.write(`${options.answer}\r`);
+      }
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
+  });
+}
 
 describe('ges-backup against a scripted service', () => {
   /** A service whose job never ends, counted under the future key `progressDetail`. */
