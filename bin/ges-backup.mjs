@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-await tsImport('../cli/main.ts', {
+const { program } = await tsImport('../cli/main.ts', {
   parentURL: import.meta.url,
   tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)),
 });
+await program.parseAsync(process.argv);

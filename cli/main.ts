@@ -9,7 +9,7 @@ import { verifyBackup } from './verify.js';
 
 /** `ges-backup`: the GES backup service from a shell. See the README's "Command line". */
 
-const program = new Command('ges-backup')
+export const program = new Command('ges-backup')
   .description('Back up, restore, download and verify GES graphs from the command line.')
   .version('0.1.0')
   .addOption(new Option('--endpoint <url>', 'the service (env GES_ENDPOINT; default http://127.0.0.1:3000)'))
@@ -154,7 +154,11 @@ example(
 );
 
 // graphs ---------------------------------------------------------------------------------------------
-const graphs = program.command('graphs').description('the graphs of the project');
+const graphs = example(
+  program.command('graphs').description('the graphs of the project'),
+  'ges-backup graphs list',
+  'ges-backup graphs show movies --json',
+);
 example(
   graphs
     .command('list')
@@ -186,7 +190,11 @@ example(
 );
 
 // backup ---------------------------------------------------------------------------------------------
-const backup = program.command('backup').description('back up a graph; list and delete backups');
+const backup = example(
+  program.command('backup').description('back up a graph; list and delete backups'),
+  'ges-backup backup create movies --wait',
+  'ges-backup backup list --graph movies',
+);
 example(
   backup
     .command('create <graph>')
@@ -324,7 +332,11 @@ async function confirm(question: string): Promise<void> {
 }
 
 // jobs -----------------------------------------------------------------------------------------------
-const jobs = program.command('jobs').description('the job center');
+const jobs = example(
+  program.command('jobs').description('the job center'),
+  'ges-backup jobs list --status running',
+  'ges-backup jobs watch movies <jobId>',
+);
 example(
   jobs
     .command('list')
@@ -373,7 +385,10 @@ example(
 );
 
 // policy ---------------------------------------------------------------------------------------------
-const policy = program.command('policy').description('automatic backups of a graph');
+const policy = example(
+  program.command('policy').description('automatic backups of a graph'),
+  'ges-backup policy set movies --schedule "rate(1 day)" --keep-auto 7 --enabled',
+);
 example(
   policy
     .command('get <graph>')
@@ -532,5 +547,3 @@ example(
     ),
   'ges-backup verify ./backup',
 );
-
-await program.parseAsync(process.argv);

@@ -64,10 +64,10 @@ beforeAll(async () => {
 describe('ges-backup against the local stack', () => {
   it('backs a graph up by name and waits, printing plain progress lines when not on a terminal', async () => {
     const ran = await cli('backup', 'create', GRAPH, '--wait');
+    expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stderr).toMatch(/job [0-9a-f]{32}: success 100% 60\/60 elements, shards 8\/8/);
-    expect(ran.code).toBe(0);
     const json = await cli('--json', 'backup', 'list', '--graph', graphId);
-    expect(json.code).toBe(0);
+    expect(json.code, json.stderr).toBe(0);
     const list = JSON.parse(json.stdout);
     expect(list).toHaveLength(1);
     expect(list[0].status).toBe('success');
@@ -77,7 +77,7 @@ describe('ges-backup against the local stack', () => {
 
   it('downloads every file with its manifest, and a re-run skips those whose SHA-256 matches', async () => {
     const first = await cli('--json', 'download', GRAPH, backupId, dir);
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout);
     expect(report.files.length).toBeGreaterThan(0);
     expect(report.files.every((f: { action: string }) => f.action === 'downloaded')).toBe(true);
@@ -88,7 +88,7 @@ describe('ges-backup against the local stack', () => {
     const gone = report.files[0].key as string;
     await rm(join(dir, gone));
     const again = await cli('--json', 'download', GRAPH, backupId, dir);
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     const actions = Object.fromEntries(
       JSON.parse(again.stdout).files.map((f: { key: string; action: string }) => [f.key, f.action]),
     );
@@ -99,7 +99,7 @@ describe('ges-backup against the local stack', () => {
   it('verifies the downloaded backup offline', async () => {
     const ran = await runCli(['verify', dir], {}); // no endpoint, no token: no service needed
     expect(ran.stdout).toMatch(/^OK .*30 vertices, 30 edges, digest [0-9a-f]{64}/);
-    expect(ran.code).toBe(0);
+    expect(ran.code, ran.stderr).toBe(0);
   });
 
   describe('verify finds what was tampered with', () => {
@@ -119,7 +119,7 @@ describe('ges-backup against the local stack', () => {
       bytes[at] = (bytes[at] as number) ^ 0x01;
       await writeFile(path, bytes);
       const ran = await runCli(['verify', to]);
-      expect(ran.code).toBe(6);
+      expect(ran.code, ran.stderr).toBe(6);
       expect(ran.stdout).toContain(`FAILED ${to}`);
       expect(ran.stdout).toMatch(
         new RegExp(`${part.key}: sha256: is [0-9a-f]{64}, the manifest says ${part.sha256}`),
@@ -130,7 +130,7 @@ describe('ges-backup against the local stack', () => {
       const { to, part, path } = await copy();
       await rm(path);
       const ran = await runCli(['verify', to]);
-      expect(ran.code).toBe(6);
+      expect(ran.code, ran.stderr).toBe(6);
       expect(ran.stdout).toContain(`${part.key}: exists: is missing`);
     });
 
@@ -151,7 +151,7 @@ describe('ges-backup against the local stack', () => {
       );
       await writeFile(join(to, 'manifest.json'), JSON.stringify(manifest));
       const ran = await runCli(['verify', to]);
-      expect(ran.code).toBe(6);
+      expect(ran.code, ran.stderr).toBe(6);
       expect(ran.stdout).not.toContain('sha256');
       expect(ran.stdout).toContain(
         `${part.key}: records: holds ${part.records + 1} records, the manifest says ${part.records}`,
@@ -164,14 +164,14 @@ describe('ges-backup against the local stack', () => {
       const { to } = await copy();
       await writeFile(join(to, 'notes.txt'), 'hello');
       const extra = await runCli(['--json', 'verify', to]);
-      expect(extra.code).toBe(6);
+      expect(extra.code, extra.stderr).toBe(6);
       expect(JSON.parse(extra.stdout).problems).toEqual([
         { file: 'notes.txt', check: 'extra', message: 'is not listed in the manifest' },
       ]);
       const manifest = JSON.parse(await readFile(join(to, 'manifest.json'), 'utf8'));
       await writeFile(join(to, 'manifest.json'), JSON.stringify({ ...manifest, formatVersion: '2.0' }));
       const format = await runCli(['verify', to]);
-      expect(format.code).toBe(6);
+      expect(format.code, format.stderr).toBe(6);
       expect(format.stdout).toContain('manifest.json: format: formatVersion');
     });
   });
@@ -183,18 +183,18 @@ describe('ges-backup against the local stack', () => {
     expect((await graphNow(graphId)).vertexNum).toBe(31);
 
     const running = await cli('restore', GRAPH, '--from', backupId, '--yes');
-    expect(running.code).toBe(2);
+    expect(running.code, running.stderr).toBe(2);
     expect(running.stderr).toContain('GES.7037');
     expect(running.stderr).toContain('stop it first, or pass --stop');
 
     const unconfirmed = await cli('restore', GRAPH, '--from', backupId, '--stop');
-    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.code, unconfirmed.stderr).toBe(1);
     expect(unconfirmed.stderr).toContain('pass --yes');
     expect((await graphNow(graphId)).status).toBe('200'); // nothing was changed, not even stopped
 
     const restored = await cli('restore', GRAPH, '--from', backupId, '--stop', '--yes', '--wait');
     expect(restored.stderr).toMatch(/success 100%/);
-    expect(restored.code).toBe(0);
+    expect(restored.code, restored.stderr).toBe(0);
     const graph = await graphNow(graphId);
     expect(graph.status).toBe('200');
     expect(graph.vertexNum).toBe(30);
@@ -208,7 +208,7 @@ describe('ges-backup against the local stack', () => {
     );
     expect(text).toContain(`(${backupId})? [y/N]`);
     expect(text).toContain('not confirmed: nothing was changed');
-    expect(ran.code).toBe(1);
+    expect(ran.code, ran.out).toBe(1);
     expect((await graphNow(graphId)).status).toBe('200');
   });
 
@@ -220,21 +220,21 @@ describe('ges-backup against the local stack', () => {
     const path = `${bucket}/${PROJECT}/copy-${Date.now()}`;
     const exported = await cli('export', GRAPH, backupId, path, '--wait');
     expect(exported.stdout).toContain(`exported to ${path}`);
-    expect(exported.code).toBe(0);
+    expect(exported.code, exported.stderr).toBe(0);
     const imported = await cli('--json', 'import', GRAPH, path, '--wait');
-    expect(imported.code).toBe(0);
+    expect(imported.code, imported.stderr).toBe(0);
     const { backupId: importedId, job } = JSON.parse(imported.stdout);
     expect(job.status).toBe('success');
     const list = JSON.parse((await cli('--json', 'backup', 'list', '--graph', GRAPH)).stdout);
     expect(list.find((b: { id: string }) => b.id === importedId)).toMatchObject({ backupMethod: 'import' });
     const deleted = await cli('backup', 'delete', GRAPH, importedId);
-    expect(deleted.code).toBe(0);
+    expect(deleted.code, deleted.stderr).toBe(0);
     expect((await cli('--json', 'backup', 'list', '--graph', GRAPH)).stdout).not.toContain(importedId);
   });
 
   it('sets a policy, keeping what is not given, and reads it back', async () => {
     const none = await cli('policy', 'get', GRAPH);
-    expect(none.code).toBe(4);
+    expect(none.code, none.stderr).toBe(4);
     expect(none.stderr).toContain('GES.7049');
     const set = await cli(
       '--json',
@@ -247,7 +247,7 @@ describe('ges-backup against the local stack', () => {
       '3',
       '--enabled',
     );
-    expect(set.code).toBe(0);
+    expect(set.code, set.stderr).toBe(0);
     expect(JSON.parse(set.stdout)).toMatchObject({ enabled: true, schedule: 'rate(5 minutes)', keepAuto: 3 });
     expect((await cli('policy', 'set', GRAPH, '--disabled')).code).toBe(0);
     const got = await cli('--json', 'policy', 'get', GRAPH);
@@ -257,13 +257,13 @@ describe('ges-backup against the local stack', () => {
       keepAuto: 3,
     });
     const bad = await cli('policy', 'set', GRAPH, '--schedule', 'every day');
-    expect(bad.code).toBe(2);
+    expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain('GES.7016');
   });
 
   it('bad credentials: exit 3 and the APIGW.0301 message', async () => {
     const ran = await runCli(['graphs', 'list'], { ...env(), GES_TOKEN: 'not-a-token' });
-    expect(ran.code).toBe(3);
+    expect(ran.code, ran.stderr).toBe(3);
     expect(ran.stderr).toMatch(/^Error APIGW\.0301: /);
     const json = await runCli(['--json', 'graphs', 'list'], { ...env(), GES_TOKEN: 'not-a-token' });
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'APIGW.0301', status: 401, exitCode: 3 });
@@ -271,22 +271,22 @@ describe('ges-backup against the local stack', () => {
 
   it('an unknown graph, by name or id: exit 4 and GES.7000', async () => {
     const byName = await cli('graphs', 'show', 'no_such_graph');
-    expect(byName.code).toBe(4);
+    expect(byName.code, byName.stderr).toBe(4);
     expect(byName.stderr).toContain('Error GES.7000');
     const byId = await cli('--json', 'backup', 'create', '00000000-0000-4000-8000-000000000000');
-    expect(byId.code).toBe(4);
+    expect(byId.code, byId.stderr).toBe(4);
     expect(JSON.parse(byId.stdout).error).toMatchObject({ code: 'GES.7000', status: 400 });
   });
 
   it('no service at the endpoint: exit 5', async () => {
     const ran = await runCli(['graphs', 'list'], { ...env(), GES_ENDPOINT: 'http://127.0.0.1:9' });
-    expect(ran.code).toBe(5);
+    expect(ran.code, ran.stderr).toBe(5);
     expect(ran.stderr).toContain('cannot reach http://127.0.0.1:9');
   });
 
   it('on a terminal, --wait draws a live bar with the percent and the elements done of expected', async () => {
     const ran = await onTerminal(['backup', 'create', GRAPH, '--wait']);
-    expect(ran.code).toBe(0);
+    expect(ran.code, ran.out).toBe(0);
     expect(ran.out).toContain('\x1b['); // drawn in place, not printed line by line
     const text = stripAnsi(ran.out);
     expect(text).toMatch(
@@ -391,7 +391,7 @@ describe('ges-backup against a scripted service', () => {
         '--sk',
         'MYSK',
       ]);
-      expect(configured.code).toBe(0);
+      expect(configured.code, configured.stderr).toBe(0);
       expect((await stat(CONFIG)).mode & 0o777).toBe(0o600);
       expect(JSON.parse(await readFile(CONFIG, 'utf8')).profiles.signed).toEqual({
         endpoint: service.endpoint,
@@ -400,7 +400,7 @@ describe('ges-backup against a scripted service', () => {
         sk: 'MYSK',
       });
       const ran = await runCli(['--profile', 'signed', 'graphs', 'list']);
-      expect(ran.code).toBe(0);
+      expect(ran.code, ran.stderr).toBe(0);
       const headers = service.seen.at(-1)?.headers ?? {};
       expect(headers['x-auth-token']).toBeUndefined();
       expect(headers['x-sdk-date']).toMatch(/^\d{8}T\d{6}Z$/);
