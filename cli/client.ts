@@ -106,13 +106,12 @@ export class Api {
     } catch {
       // not JSON: keep the text
     }
-    const { code, message } = gesError(parsed);
-    // serverless-offline can answer 200 with an error body when a handler fails to load.
-    if (!response.ok || (code && response.ok && /^(GES|APIGW)\./.test(code))) {
-      const status = response.ok ? 500 : response.status;
+    // A 2xx body may hold errorCode too (a failed job says why it failed): only the status decides.
+    if (!response.ok) {
+      const { code, message } = gesError(parsed);
       const detail =
         message ?? (typeof parsed === 'string' && parsed ? parsed.slice(0, 200) : response.statusText);
-      throw new CliError(detail, exitCodeFor(status, code), code, status);
+      throw new CliError(detail, exitCodeFor(response.status, code), code, response.status);
     }
     return parsed;
   }

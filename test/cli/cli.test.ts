@@ -339,6 +339,18 @@ describe('ges-backup against a scripted service', () => {
             progressDetail: { vertices: { done: 30, expected: 50 }, edges: { done: 10, expected: 50 } },
           }),
         );
+      } else if (req.url === '/v1.0/p/graphs/g1/jobs/j2/status') {
+        res.end(
+          JSON.stringify({
+            jobId: 'j2',
+            status: 'failed',
+            jobProgress: 30,
+            jobDetail: { vertices: { done: 3, expected: 10 }, edges: { done: 0, expected: 0 } },
+            failReason: 'The backup is damaged: part file part-00001-000-aaaaaaaa.jsonl.gz is missing.',
+            errorCode: 'GES.7040',
+            errorMessage: 'The backup is damaged: part file part-00001-000-aaaaaaaa.jsonl.gz is missing.',
+          }),
+        );
       } else {
         res.statusCode = 404;
         res.end(JSON.stringify({ errorCode: 'GES.7049', errorMessage: 'nothing here' }));
@@ -370,6 +382,22 @@ describe('ges-backup against a scripted service', () => {
       expect(stderr).toContain('job j1: running 40% 40/100 elements'); // read from progressDetail
       expect(stderr).toContain('Stopped watching job j1; the job goes on (it was not cancelled).');
       expect(stderr).toContain('Resume with: ges-backup jobs watch g1 j1');
+    } finally {
+      service.close();
+    }
+  });
+
+  it('a job that failed: exit 7 with its code and reason', async () => {
+    const service = await fakeService();
+    try {
+      const ran = await runCli(['jobs', 'watch', 'slow', 'j2'], {
+        GES_ENDPOINT: service.endpoint,
+        GES_PROJECT: 'p',
+        GES_TOKEN: 't',
+      });
+      expect(ran.code, ran.stderr).toBe(7);
+      expect(ran.stderr).toContain('job j2: failed 30% 3/10 elements');
+      expect(ran.stderr).toContain('Error GES.7040: job j2 failed: The backup is damaged: part file');
     } finally {
       service.close();
     }
