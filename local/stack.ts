@@ -49,6 +49,8 @@ export type StackOptions = {
   visibilityTimeoutSeconds?: number;
   /** Don't echo serverless-offline's output (it is still shown if it fails to start). */
   quiet?: boolean;
+  /** Keep the tables (`<dataDir>/dynamodb`) and the buckets (`<dataDir>/s3`) across restarts; in memory without. */
+  dataDir?: string;
 };
 
 const OFFLINE_READY_TIMEOUT_MS = 60_000;
@@ -58,14 +60,21 @@ export async function startServices(options: {
   dynamoPort: number;
   fauxqsPort: number;
   visibilityTimeoutSeconds?: number;
+  dataDir?: string;
 }): Promise<Services> {
   const cleanup = new Cleanup();
   try {
     // In parallel (`osls print` takes the longest); whichever started is stopped if another fails.
     const [definition, dynamo, fauxqs] = await Promise.allSettled([
       readServiceDefinition('local'),
-      startDynamoDb({ port: options.dynamoPort }),
-      startFauxqs({ port: options.fauxqsPort }),
+      startDynamoDb({
+        port: options.dynamoPort,
+        ...(options.dataDir && { dataDir: join(options.dataDir, 'dynamodb') }),
+      }),
+      startFauxqs({
+        port: options.fauxqsPort,
+        ...(options.dataDir && { s3Dir: join(options.dataDir, 's3') }),
+      }),
     ]);
     for (const emulator of [dynamo, fauxqs]) {
       if (emulator.status === 'fulfilled') cleanup.add(emulator.value.stop);

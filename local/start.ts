@@ -1,10 +1,16 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { issueToken } from './auth.js';
+import { PROJECT_ROOT } from './resources.js';
 import { type Stack, startStack } from './stack.js';
 
 /**
  * `npm start`: the whole service on this machine, a demo graph in it, and the commands to back it
  * up. Ports come from PORT (HTTP API, 3000), LAMBDA_PORT (3002), DYNAMODB_PORT (8000) and
  * FAUXQS_PORT (SQS and S3, 4566) and EVENTS_PORT (the local EventBridge, 4010). Ctrl-C stops everything.
+ * Tables and bucket objects are kept in .local/dynamodb and .local/s3 across restarts;
+ * `npm start -- --fresh` starts empty. Queues are not kept: a job whose message was in flight is
+ * failed by the sweeper at its deadline.
  */
 
 // Node 20 here is deliberate (DESIGN.md); the SDK's reminder that it will need Node 22 is noise.
@@ -15,7 +21,14 @@ const GRAPH = 'movies';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
+const DATA_DIR = join(PROJECT_ROOT, '.local');
+const fresh = process.argv.includes('--fresh');
+if (fresh) {
+  for (const kept of ['dynamodb', 's3']) await rm(join(DATA_DIR, kept), { recursive: true, force: true });
+}
+
 const stack = await startStack({
+  dataDir: DATA_DIR,
   httpPort: port('PORT', 3000),
   lambdaPort: port('LAMBDA_PORT', 3002),
   dynamoPort: port('DYNAMODB_PORT', 8000),
@@ -46,8 +59,15 @@ function stopOnSignal(stack: Stack): void {
   process.on('SIGTERM', stop);
 }
 
-/** A graph of users rating movies, made through the public API as a client would. */
+/** A graph of users rating movies, made through the public API as a client would (once: it is kept). */
 async function seedDemoGraph(baseUrl: string): Promise<string> {
+  const existing = await findGraph(baseUrl, GRAPH);
+  if (existing) {
+    console.log(
+      `\nGraph "${GRAPH}" (${existing}) is still here from the last run (npm start -- --fresh starts empty).`,
+    );
+    return existing;
+  }
   const { id } = (await post(`${baseUrl}/v1.0/${PROJECT}/graphs`, { graph: { name: GRAPH } })) as {
     id: string;
   };
@@ -72,6 +92,18 @@ async function seedDemoGraph(baseUrl: string): Promise<string> {
   return id;
 }
 
+async function findGraph(baseUrl: string, name: string): Promise<string | undefined> {
+  for (let offset = 0; ; offset += 100) {
+    const response = await fetch(`${baseUrl}/v1.0/${PROJECT}/graphs?offset=${offset}&limit=100`, {
+      headers: { 'x-auth-token': token },
+    });
+    if (!response.ok) throw new Error(`GET graphs answered ${response.status}: ${await response.text()}`);
+    const { graphs } = (await response.json()) as { graphs: { id: string; name: string }[] };
+    const found = graphs.find((g) => g.name === name);
+    if (found || graphs.length < 100) return found?.id;
+  }
+}
+
 async function post(url: string, body: unknown): Promise<unknown> {
   const response = await fetch(url, {
     method: 'POST',
@@ -91,6 +123,7 @@ function printUsage(stack: Stack, graphId: string): void {
   console.log(`
 The backup service is running at ${stack.baseUrl}
   DynamoDB Local: ${stack.endpoints.dynamodb}    SQS and S3 (fauxqs): ${stack.endpoints.sqs}
+  Tables and backups are kept in ${DATA_DIR} across restarts (npm start -- --fresh starts empty).
 
 Every call carries a token (an admin of project "${PROJECT}" for 24 hours; \`npm run token\` makes others):
 
