@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsole } from '../../console/build.js';
 
 /**
  * serverless.yml as it deploys: `osls package --stage aws` (no credentials, no network) and the
@@ -16,7 +17,7 @@ const OSLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
 const STAGE = 'aws';
 const PREFIX = `ges-backup-${STAGE}-`;
 /** What `osls package` reads: the definition, the handlers and what they import. */
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib'];
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'console'];
 
 type Statement = {
   Effect: 'Allow' | 'Deny';
@@ -104,6 +105,8 @@ beforeAll(async () => {
     SERVICE_FILES.map((path) => cp(join(ROOT, path), join(service, path), { recursive: true })),
   );
   await symlink(join(ROOT, 'node_modules'), join(service, 'node_modules'), 'dir');
+  // The console's function embeds its built files (what `npm run package` builds first).
+  await buildConsole(join(service, 'console/dist'));
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'ESBUILD_WORK_FOLDER'),
@@ -213,7 +216,7 @@ describe('IAM', () => {
 
   it('gives every function a role of its own, not the shared default role', () => {
     const roles = functions().map((f) => roleOf(f.name));
-    expect(roles).toHaveLength(9);
+    expect(roles).toHaveLength(10);
     expect(new Set(roles).size).toBe(roles.length);
     for (const role of roles) {
       expect(resources[role]?.Type).toBe('AWS::IAM::Role');
@@ -262,6 +265,7 @@ describe('IAM', () => {
       'events:PutEvents',
     ],
     backupPolicies: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    console: [],
     runBackupPolicies: [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -456,12 +460,15 @@ describe('the event bus', () => {
 });
 
 describe('the HTTP API', () => {
+  const PUBLIC_ROUTES = ['GET /console', 'GET /console/{file+}'];
+
   it('serves every route by a function that checks X-Auth-Token itself', async () => {
     expect(ofType('AWS::ApiGatewayV2::Api')).toEqual([
       ['HttpApi', expect.objectContaining({ Properties: expect.objectContaining({ ProtocolType: 'HTTP' }) })],
     ]);
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     expect(routes.length).toBeGreaterThanOrEqual(30);
+    expect(routes.map((r) => r.RouteKey)).toEqual(expect.arrayContaining(PUBLIC_ROUTES));
     for (const route of routes) {
       const key = String(route.RouteKey);
       // No catch-all: an unknown path is API Gateway's 404, never a function without a route table.
@@ -472,6 +479,11 @@ describe('the HTTP API', () => {
       const integration = resource(integrationId).Properties;
       const lambdaId = (integration.IntegrationUri as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '';
       const handler = String(resources[lambdaId]?.Properties.Handler);
+      // The console's static files only: no credentials (its page's API calls carry them).
+      if (PUBLIC_ROUTES.includes(key)) {
+        expect(handler, key).toBe('functions/console.handler');
+        continue;
+      }
       const source = await readFile(join(ROOT, `${handler.replace(/\.handler$/, '')}.ts`), 'utf8');
       // The function is an httpApi(routes, authenticate): every route it serves is authenticated...
       expect(source, handler).toMatch(/export const handler = httpApi\(/);

@@ -1,0 +1,6 @@
+import css from '../console/dist/app.css.txt';
+import js from '../console/dist/app.js.txt';
+import { consoleHandler } from '../console/serve.js';
+
+/** The web console: its files, built by console/build.ts and embedded here as text. No credentials needed. */
+export const handler = consoleHandler({ js, css });
