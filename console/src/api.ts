@@ -186,17 +186,19 @@ export function createApi(session: Session, where: { base: string; host: string 
 export type Api = ReturnType<typeof createApi>;
 
 /**
- * A validation message of the API, `keepAuto: Too big...; schedule: ...`, split by the field it names
- * (what names no field is under `''`).
+ * A validation message of the API, `The request body or header is invalid. keepAuto: Too big...;
+ * schedule: ...`, split by the field it names (what names no field is under `''`).
  */
 export function fieldErrors(message: string, fields: readonly string[]): Record<string, string> {
   const errors: Record<string, string> = {};
-  for (const part of message.split('; ')) {
-    const match = /^([A-Za-z_.]+): (.*)$/.exec(part);
-    const field = match?.[1] === 'keep_auto' ? 'keepAuto' : match?.[1];
-    const key = field && fields.includes(field) ? field : '';
-    const text = key ? (match?.[2] ?? part) : part;
+  const add = (key: string, text: string) => {
     errors[key] = errors[key] ? `${errors[key]}; ${text}` : text;
+  };
+  for (const part of message.split('; ')) {
+    const match = /^(?:(.*?[.!?])\s+)?([A-Za-z_][A-Za-z0-9_.]*): (.*)$/.exec(part);
+    const field = match?.[2] === 'keep_auto' ? 'keepAuto' : match?.[2];
+    if (match && field && fields.includes(field)) add(field, match[3] ?? '');
+    else add('', part);
   }
   return errors;
 }

@@ -142,6 +142,13 @@ function Shell({
   const route = useRoute();
   const now = useNow();
   const [announcement, setAnnouncement] = useState('');
+  // The toast goes after a while; the live region keeps the text for screen readers.
+  const [toast, setToast] = useState('');
+  useEffect(() => {
+    setToast(announcement);
+    const timer = setTimeout(() => setToast(''), 6000);
+    return () => clearTimeout(timer);
+  }, [announcement]);
   const onError = useCallback(
     (error: unknown) => {
       if (error instanceof ApiError && error.refused) onRefused(error);
@@ -211,7 +218,7 @@ function Shell({
         />`
       }
       <div class="visually-hidden" role="status" aria-live="polite">${announcement}</div>
-      ${announcement && html`<div class="toast" aria-hidden="true">${announcement}</div>`}
+      ${toast && html`<div class="toast" aria-hidden="true">${toast}</div>`}
     </main>
   `;
 }
