@@ -142,11 +142,11 @@ function Shell({
   const route = useRoute();
   const now = useNow();
   const [announcement, setAnnouncement] = useState('');
-  // The toast goes after a while; the live region keeps the text for screen readers.
-  const [toast, setToast] = useState('');
+  // The notice goes after a while; the live region keeps the text for screen readers.
+  const [notice, setNotice] = useState('');
   useEffect(() => {
-    setToast(announcement);
-    const timer = setTimeout(() => setToast(''), 6000);
+    setNotice(announcement);
+    const timer = setTimeout(() => setNotice(''), 8000);
     return () => clearTimeout(timer);
   }, [announcement]);
   const onError = useCallback(
@@ -201,6 +201,13 @@ function Shell({
           <button type="button" class="button button-small" onClick=${overview.reload}>Refresh</button>
         </p>
       </div>
+      ${
+        notice &&
+        html`<div class="alert alert-ok notice" aria-hidden="true">
+          <span>${notice}</span>
+          <button type="button" class="button button-small" onClick=${() => setNotice('')}>Dismiss</button>
+        </div>`
+      }
       ${overview.error && !(overview.error instanceof ApiError && overview.error.refused) && html`<${ErrorBox} error=${overview.error} title="Refreshing failed:" />`}
       ${route.page === 'overview' && html`<${OverviewPage} data=${overview.data} now=${now} error=${overview.error} />`}
       ${route.page === 'jobs' && html`<${JobsPage} data=${overview.data} now=${now} />`}
@@ -218,7 +225,6 @@ function Shell({
         />`
       }
       <div class="visually-hidden" role="status" aria-live="polite">${announcement}</div>
-      ${toast && html`<div class="toast" aria-hidden="true">${toast}</div>`}
     </main>
   `;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   type Api,
   ApiError,
@@ -80,6 +80,16 @@ export function GraphPage(props: {
         : 5000,
     props.onError,
   );
+  // A job of this graph ended (or began): its status, backups and counts changed with it.
+  const active = jobsOf(poll.data?.graph)
+    .filter((j) => isActive(j.status))
+    .map((j) => j.jobId)
+    .join();
+  const seen = useRef(active);
+  useEffect(() => {
+    if (seen.current !== active) poll.reload();
+    seen.current = active;
+  }, [active]);
   const [dialog, setDialog] = useState<Dialog | undefined>();
   const [actionError, setActionError] = useState<unknown>();
   const [starting, setStarting] = useState(false);

@@ -66,9 +66,9 @@ export function JobCard({ job, now }: { job: Job; now: number }) {
   </article>`;
 }
 
-/** Running ones first, then failed, then the rest, newest first within each. */
+/** Failed ones first, then those running, then the rest, newest first within each. */
 export function sortJobs(jobs: Job[]): Job[] {
-  const rank = (job: Job) => (isActive(job.status) ? 0 : job.status === 'failed' ? 1 : 2);
+  const rank = (job: Job) => (job.status === 'failed' ? 0 : isActive(job.status) ? 1 : 2);
   return [...jobs].sort(
     (a, b) => rank(a) - rank(b) || (parseUtc(b.beginTime) ?? 0) - (parseUtc(a.beginTime) ?? 0),
   );

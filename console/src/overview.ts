@@ -171,13 +171,13 @@ export function JobsPage({ data, now }: { data: Overview | undefined; now: numbe
   const failed = data.jobs.filter((j) => j.status === 'failed');
   const done = data.jobs.filter((j) => j.status === 'success');
   return html`
-    <section class="panel" aria-labelledby="running-title">
-      <h2 id="running-title">Running</h2>
-      <${JobList} jobs=${running} now=${now} empty="Nothing is running." />
-    </section>
     <section class="panel" aria-labelledby="failed-title">
       <h2 id="failed-title">Failed</h2>
       <${JobList} jobs=${failed} now=${now} empty="No job failed." />
+    </section>
+    <section class="panel" aria-labelledby="running-title">
+      <h2 id="running-title">Running</h2>
+      <${JobList} jobs=${running} now=${now} empty="Nothing is running." />
     </section>
     <section class="panel" aria-labelledby="done-title">
       <h2 id="done-title">Succeeded</h2>

@@ -41,7 +41,11 @@ const TIMEOUT = 20_000;
 
 /** What the page shows, asked again until the assertion holds (the console polls the API). */
 const shown = (locator: Locator, timeout = TIMEOUT) =>
-  expect.poll(() => locator.innerText({ timeout }).catch(() => ''), { timeout, interval: 100 });
+  expect.poll(
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, what a person reads
+    () => locator.innerText({ timeout }).catch(() => ''),
+    { timeout, interval: 100 },
+  );
 const attribute = (locator: Locator, name: string, timeout = TIMEOUT) =>
   expect.poll(() => locator.getAttribute(name, { timeout }).catch(() => null), { timeout, interval: 100 });
 const count = (locator: Locator, timeout = TIMEOUT) =>
@@ -51,11 +55,11 @@ const visible = (locator: Locator, timeout = TIMEOUT) =>
 const stored = () => page.evaluate<string | null>('sessionStorage.getItem("ges-console-session")');
 
 /** The page as it is, wide and narrow (then wide again). */
-async function snapshot(name: string) {
-  await page.screenshot({ path: join(SHOTS, `${name}-1280.png`), fullPage: true });
+async function snapshot(name: string, { fullPage = true } = {}) {
+  await page.screenshot({ path: join(SHOTS, `${name}-1280.png`), fullPage });
   await page.setViewportSize(NARROW);
   await page.waitForTimeout(150);
-  await page.screenshot({ path: join(SHOTS, `${name}-390.png`), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, `${name}-390.png`), fullPage });
   await page.setViewportSize(WIDE);
 }
 
@@ -208,7 +212,7 @@ describe('the web console', () => {
           .evaluate((el) => el === el.ownerDocument.activeElement),
       )
       .toBe(true);
-    await snapshot('restore-dialog');
+    await snapshot('restore-dialog', { fullPage: false });
     // Escape changes nothing.
     await page.keyboard.press('Escape');
     await count(dialog).toBe(0);
