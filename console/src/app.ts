@@ -122,12 +122,18 @@ function CredentialsForm({
                 <p class="help">Requests are signed in the browser (SDK-HMAC-SHA256); the secret key is never sent.</p>
               </div>`
       }
-      <${ErrorBox} error=${error} />
+      <${ErrorBox} error=${error} title=${error instanceof ApiError && error.refused ? 'Refused.' : undefined} />
       <button type="submit" class="button button-primary button-wide" disabled=${checking}>
         ${checking ? 'Checking…' : 'Sign in'}
       </button>
     </form>
   </main>`;
+}
+
+/** The page's routes live in the hash: the skip link moves focus without changing it. */
+function skipToContent(event: Event) {
+  event.preventDefault();
+  document.getElementById('main')?.focus();
 }
 
 function Shell({
@@ -178,7 +184,7 @@ function Shell({
   }, [title]);
 
   return html`
-    <a class="skip" href="#main">Skip to content</a>
+    <a class="skip" href="#main" onClick=${skipToContent}>Skip to content</a>
     <header class="topbar">
       <div class="topbar-inner">
         <a class="brand" href="#/">GES backups</a>
@@ -192,7 +198,7 @@ function Shell({
         </div>
       </div>
     </header>
-    <main id="main" class="content">
+    <main id="main" class="content" tabindex="-1">
       <div class="page-head">
         ${route.page === 'graph' && html`<a class="back" href="#/">← All graphs</a>`}
         <h1 ref=${heading} tabindex="-1">${title}</h1>

@@ -166,6 +166,8 @@ describe('the web console', () => {
   it('backs the graph up: the bar reaches 100 % and the backup is listed', async () => {
     await page.getByRole('link', { name: GRAPH, exact: true }).first().click();
     await visible(page.getByRole('heading', { level: 1, name: GRAPH }));
+    // The page is never reloaded: what it shows next comes from polling.
+    await page.evaluate('window.notReloaded = true');
     await page.getByRole('button', { name: 'Back up now' }).click();
     const job = page.getByRole('article', { name: `Backup of ${GRAPH}` });
     const bar = job.getByRole('progressbar');
@@ -179,6 +181,7 @@ describe('the web console', () => {
     await shown(listed).toContain('Manual');
     await shown(listed).toContain('Succeeded');
     await shown(listed).toContain('MB');
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
     // Fresh now: no longer flagged.
     await shown(page.locator('.freshness-line')).not.toContain('No backup');
     await snapshot('graph');
@@ -223,7 +226,11 @@ describe('the web console', () => {
     ).toBe('200');
 
     await page.getByRole('button', { name: `Restore ${GRAPH} from ${backup.name}` }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Stop graph and restore' }).click();
+    // By keyboard: from Cancel to the confirmation.
+    await page.keyboard.press('Tab');
+    const confirm = page.getByRole('dialog').getByRole('button', { name: 'Stop graph and restore' });
+    await expect.poll(() => confirm.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
     await count(page.getByRole('dialog'), 60_000).toBe(0);
     const restore = page.getByRole('article', { name: `Start / restore of ${GRAPH}` });
     await shown(restore.first(), 60_000).toContain('Succeeded');
