@@ -78,9 +78,7 @@ function CredentialsForm({
       await createApi(session, where()).listGraphs();
       onSignedIn(session);
     } catch (e) {
-      setError(
-        e instanceof ApiError && e.refused ? new ApiError(e.status, e.code, `Refused: ${e.message}`) : e,
-      );
+      setError(e);
     } finally {
       setChecking(false);
     }
