@@ -81,6 +81,11 @@ export function OverviewPage({
   const failures = recentFailures(data.jobs, now);
   const stale = rows.filter((r) => r.fresh.stale);
   const running = data.jobs.filter((j) => isActive(j.status));
+  // A policy whose last run was skipped (the graph was busy or stopped) backed nothing up.
+  const skipped = data.graphs.flatMap((graph) => {
+    const run = data.policies[graph.id]?.lastRun;
+    return run?.result === 'skipped' ? [{ graph, run }] : [];
+  });
   const recent = data.jobs.filter((j) => !isActive(j.status)).slice(0, 6);
   return html`
     <section class="stats" aria-label="Summary">
@@ -99,7 +104,7 @@ export function OverviewPage({
     </section>
 
     ${
-      failures.length + stale.length > 0 &&
+      failures.length + stale.length + skipped.length > 0 &&
       html`<section class="panel panel-attention" aria-labelledby="attention-title">
         <h2 id="attention-title">Needs attention</h2>
         <ul class="attention">
@@ -107,6 +112,12 @@ export function OverviewPage({
             (j) => html`<li key=${j.jobId}>
               <span class="badge badge-bad">Failed</span>
               <span><strong>${JOB_NAME[j.jobName] ?? j.jobName}</strong>${` of ${j.relatedGraph ?? '?'}, ${ago(j.endTime ?? j.beginTime, now)}: `}<code>${j.errorCode ?? 'failed'}</code>${` ${j.failReason ?? ''}`}</span>
+            </li>`,
+          )}
+          ${skipped.map(
+            ({ graph, run }) => html`<li key=${`skip-${graph.id}`}>
+              <span class="badge badge-warn">Skipped</span>
+              <span><a href=${`#/graphs/${encodeURIComponent(graph.id)}`}>${graph.name}</a>${`: the backup policy's run ${ago(run.time, now)} was skipped${run.reason ? ` (${run.reason})` : ''}`}</span>
             </li>`,
           )}
           ${stale.map(
