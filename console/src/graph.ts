@@ -248,7 +248,7 @@ export function GraphPage(props: {
                           >${BACKUP_STATUS[b.status] ?? b.status}</span
                         >
                       </td>
-                      <td data-label="Size" class="num">${b.size === undefined ? '—' : `${number(b.size)} MB`}</td>
+                      <td data-label="Size" class="num">${b.size === undefined || b.status !== 'success' ? '—' : `${number(b.size)} MB`}</td>
                       <td data-label="Duration" class="num">${b.duration === undefined ? '—' : formatAge(b.duration * 1000)}</td>
                       <td data-label="Taken"><span title=${utc(b.startTimestamp)}>${ago(b.startTimestamp, now)}</span></td>
                       <td data-label="Actions" class="row-actions">
