@@ -61,6 +61,10 @@ async function snapshot(name: string, { fullPage = true } = {}) {
   await page.setViewportSize(NARROW);
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(SHOTS, `${name}-390.png`), fullPage });
+  // Nothing runs off the side of a phone's screen.
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth'), name).toBeLessThanOrEqual(
+    NARROW.width,
+  );
   await page.setViewportSize(WIDE);
 }
 
