@@ -33,6 +33,16 @@ export default defineConfig({
           hookTimeout: 90_000,
         },
       },
+      {
+        // The web console in headless Chromium (apt-get install -y chromium), against the local stack.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
+        },
+      },
     ],
   },
 });

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { buildConsole } from '../console/build.js';
 import { localKeys } from './auth.js';
 import { killWithParent, LOCAL_AWS, startDynamoDb, startFauxqs } from './emulators.js';
 import { type LocalEventBus, startEventBus } from './event-bus.js';
@@ -33,6 +34,8 @@ export type Services = {
 
 export type Stack = Services & {
   baseUrl: string;
+  /** The web console, served by the `console` function. */
+  consoleUrl: string;
   /** The local EventBridge: where PutEvents goes, and every event put so far. */
   eventBus: Pick<LocalEventBus, 'endpoint' | 'events'>;
   /** Resolves when the worker has nothing in flight and the job queue has nothing visible. */
@@ -115,6 +118,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (options.quiet) services.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
     Object.assign(process.env, services.env);
     const { publicKeyPem } = await localKeys();
+    // The console's function embeds the built console: build it before serverless-offline bundles.
+    await buildConsole();
     const offline = await startOffline(options, { ...services.env, AUTH_PUBLIC_KEY: publicKeyPem });
     cleanup.add(offline.stop);
     const worker = await startWorker(services);
@@ -122,6 +127,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return {
       ...services,
       baseUrl: offline.baseUrl,
+      consoleUrl: `${offline.baseUrl}/console/`,
       eventBus: { endpoint: bus.endpoint, events: () => bus.events() },
       idle: () => worker.idle(),
       stop: () => cleanup.run(),

@@ -122,6 +122,7 @@ function printUsage(stack: Stack, graphId: string): void {
   const graphs = `${stack.baseUrl}/v1.0/${PROJECT}/graphs`;
   console.log(`
 The backup service is running at ${stack.baseUrl}
+  Web console: ${stack.consoleUrl}  (project "${PROJECT}", the token below)
   DynamoDB Local: ${stack.endpoints.dynamodb}    SQS and S3 (fauxqs): ${stack.endpoints.sqs}
   Tables and backups are kept in ${DATA_DIR} across restarts (npm start -- --fresh starts empty).
 

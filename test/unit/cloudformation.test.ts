@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsole } from '../../console/build.js';
 import declaredRoutes from '../../functions/routes.json' with { type: 'json' };
 
 /**
@@ -17,7 +18,15 @@ const OSLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
 const STAGE = 'aws';
 const PREFIX = `ges-backup-${STAGE}-`;
 /** What `osls package` reads: the definition, the handlers and what they import. */
-const SERVICE_FILES = ['serverless.yml', 'serverless', 'package.json', 'tsconfig.json', 'functions', 'lib'];
+const SERVICE_FILES = [
+  'serverless.yml',
+  'serverless',
+  'package.json',
+  'tsconfig.json',
+  'functions',
+  'lib',
+  'console',
+];
 
 type Statement = {
   Effect: 'Allow' | 'Deny';
@@ -105,6 +114,8 @@ beforeAll(async () => {
     SERVICE_FILES.map((path) => cp(join(ROOT, path), join(service, path), { recursive: true })),
   );
   await symlink(join(ROOT, 'node_modules'), join(service, 'node_modules'), 'dir');
+  // The console's function embeds its built files (what `npm run package` builds first).
+  await buildConsole(join(service, 'console/dist'));
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'ESBUILD_WORK_FOLDER'),
@@ -214,7 +225,7 @@ describe('IAM', () => {
 
   it('gives every function a role of its own, not the shared default role', () => {
     const roles = functions().map((f) => roleOf(f.name));
-    expect(roles).toHaveLength(9);
+    expect(roles).toHaveLength(10);
     expect(new Set(roles).size).toBe(roles.length);
     for (const role of roles) {
       expect(resources[role]?.Type).toBe('AWS::IAM::Role');
@@ -271,6 +282,7 @@ describe('IAM', () => {
       'events:PutEvents',
     ],
     backupPolicies: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    console: [],
     runBackupPolicies: [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -468,12 +480,16 @@ const definitionFunctions = () =>
   printed.local.definition.functions as unknown as Record<string, { handler: string }>;
 
 describe('the HTTP API', () => {
+  /** The console's static files: no credentials (the page's API calls carry them). */
+  const PUBLIC_ROUTES = declaredRoutes.console;
+
   it('serves every declared route, and only those, by the function that declares it', async () => {
     expect(ofType('AWS::ApiGatewayV2::Api')).toEqual([
       ['HttpApi', expect.objectContaining({ Properties: expect.objectContaining({ ProtocolType: 'HTTP' }) })],
     ]);
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     expect(routes.length).toBeGreaterThanOrEqual(30);
+    expect(routes.map((r) => r.RouteKey)).toEqual(expect.arrayContaining(PUBLIC_ROUTES));
     const served = new Set<string>();
     for (const route of routes) {
       const key = String(route.RouteKey);
@@ -490,6 +506,7 @@ describe('the HTTP API', () => {
       const fn = Object.entries(definitionFunctions()).find(([, f]) => f.handler === handler)?.[0] ?? '';
       expect(declaredRoutes[fn as keyof typeof declaredRoutes] ?? [], `${handler}: ${key}`).toContain(key);
       served.add(key);
+      if (PUBLIC_ROUTES.includes(key)) expect(handler, key).toBe('functions/console.handler');
     }
     // ...and every declared route is deployed.
     expect([...served].sort()).toEqual(Object.values(declaredRoutes).flat().sort());
