@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import type { Endpoints } from '../../local/resources.js';
 import { startTestStack } from '../support/stack.js';
+import { deployedBaseUrl } from './deployed.js';
 
 /**
  * Where the end-to-end suite runs. With BASE_URL unset: the whole local stack, as `npm start` runs
@@ -20,12 +21,12 @@ import { startTestStack } from '../support/stack.js';
  * in AUTH_PUBLIC_KEY (README, "LocalStack").
  */
 export default async function setup(project: TestProject) {
-  const baseUrl = process.env.BASE_URL;
+  const baseUrl = deployedBaseUrl();
   if (baseUrl) {
     const stage = process.env.E2E_STAGE ?? 'localstack';
     const name = (what: string) => `ges-backup-${stage}-${what}`;
     const env = process.env;
-    project.provide('baseUrl', baseUrl.replace(/\/+$/, ''));
+    project.provide('baseUrl', baseUrl);
     project.provide('localStack', false);
     // Empty: the SDK picks the endpoint itself (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, or AWS).
     project.provide('endpoints', { dynamodb: '', sqs: '', s3: '' });
