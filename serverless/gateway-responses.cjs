@@ -49,6 +49,12 @@ class GatewayResponses {
         },
       };
     }
+    // A stage serves the gateway responses that existed when it was deployed: deploy after them.
+    for (const resource of Object.values(template.Resources)) {
+      if (resource.Type !== 'AWS::ApiGateway::Deployment') continue;
+      const before = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
+      resource.DependsOn = [...before, ...RESPONSES.map(([logicalId]) => logicalId)];
+    }
   }
 }
 

@@ -166,6 +166,14 @@ describe('what the localstack stage deploys', () => {
         errorMessage: expect.any(String),
       });
     }
+    // The stage is deployed after them, or it would not serve them.
+    const deployments = ofType('AWS::ApiGateway::Deployment') as [
+      string,
+      CfnResource & { DependsOn?: string | string[] },
+    ][];
+    expect(deployments).toHaveLength(1);
+    const gatewayResponseIds = ofType('AWS::ApiGateway::GatewayResponse').map(([id]) => id);
+    expect([deployments[0]?.[1].DependsOn ?? []].flat()).toEqual(expect.arrayContaining(gatewayResponseIds));
     // A REST API answers a path or method it does not have 403 MISSING_AUTHENTICATION_TOKEN.
     for (const type of ['MISSING_AUTHENTICATION_TOKEN', 'RESOURCE_NOT_FOUND']) {
       expect(responses.get(type)?.StatusCode, type).toBe('404');
