@@ -16,7 +16,7 @@ import { freePorts } from '../support/ports.js';
 
 type CfnResource = { Type: string; Properties: Record<string, unknown> };
 type Template = { Resources: Record<string, CfnResource> };
-type Service = { free: boolean; sources: string[]; facts: string };
+type Service = { free: boolean; lookedUp: string; sources: string[]; facts: string };
 
 /** Far above what packaging takes here (about 20 s, 60 s beside the other osls tests); it hung forever. */
 const TIME_LIMIT_MS = 150_000;
@@ -85,6 +85,7 @@ describe('what the localstack stage deploys', () => {
       expect(service.sources.length, name).toBeGreaterThan(0);
       for (const source of service.sources) expect(source, name).toMatch(/^https:\/\//);
       expect(service.facts.length, name).toBeGreaterThan(0);
+      expect(service.lookedUp, name).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     }
     for (const [type, entry] of Object.entries(resourceTypes)) {
       expect(services[entry.service], type).toBeDefined();
