@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { deployedBaseUrl } from './test/e2e/deployed.js';
 
 export default defineConfig({
   test: {
@@ -19,6 +20,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          // Against a deployed stage (BASE_URL, see test/e2e/global-setup.ts), leave out the tests
+          // that need the local stack itself (its event bus recorder): `*.local.test.ts`.
+          exclude: deployedBaseUrl() ? ['test/e2e/**/*.local.test.ts'] : [],
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 90_000,
           hookTimeout: 90_000,

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { RouteNotFound } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { type Authenticator, authorize } from './authenticate.js';
+import { type ApiEvent, isRestEvent, toHttpApiEvent, toRestResult } from './event.js';
 import { type ApiVersion, apiVersionOf, errorResponse, json } from './responses.js';
 import { onTheWire } from './wire.js';
 
@@ -30,6 +31,9 @@ export type Route = (
  *
  * The token is verified here rather than in an API Gateway Lambda authorizer: an HTTP API authorizer
  * can only answer a bare 401 or 403, and GES clients expect the APIGW.0301 and GES.7041 bodies.
+ *
+ * It takes a REST API's proxy event too (the `localstack` stage): `toHttpApiEvent` turns it into the
+ * HTTP API shape at the edge, so the routes read one shape, and the answer goes back REST-shaped.
  */
 export function httpApi(
   declared: readonly string[],
@@ -40,7 +44,7 @@ export function httpApi(
   if (served !== [...declared].sort().join('\n')) {
     throw new Error(`the routes served are not those declared in functions/routes.json:\n${served}`);
   }
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       before: async ({ event }) => {
@@ -62,6 +66,10 @@ export function httpApi(
       const version = apiVersionOf(event.rawPath);
       return json(200, onTheWire(await route(event, version, context), version));
     });
+  return async (event: ApiEvent, context: Context): Promise<APIGatewayProxyResultV2> => {
+    const result = await handler(toHttpApiEvent(event), context);
+    return isRestEvent(event) ? toRestResult(result) : result;
+  };
 }
 
 /** The same route on both trees: `/v1.0{path}` and `/v2{path}` (v2 may name its own path). */

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, inject, it } from 'vitest';
-import { LOCAL_AWS } from '../../local/emulators.js';
+import { s3Client } from './aws.js';
 import { call, graphWith, tokenFor, waitForJob } from './client.js';
 
 const PROJECT = 'flow';
-const s3 = new S3Client({ endpoint: inject('endpoints').s3, forcePathStyle: true, ...LOCAL_AWS });
+const s3 = s3Client();
 const bucket = inject('backupBucket');
 
 async function object(key: string): Promise<Buffer> {

@@ -1,6 +1,6 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { LOCAL_AWS } from '../../local/emulators.js';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { s3Client, transferBucket } from './aws.js';
 import { call, graphWith, type Reply, tokenFor, waitForJob } from './client.js';
 
 /**
@@ -262,8 +262,8 @@ describe('v2 export, import and download links', () => {
   const project = 'contracttransfer';
   it('exports to a bucket path, imports from it, and links every file', async () => {
     const token = await tokenFor(project);
-    const s3 = new S3Client({ endpoint: inject('endpoints').s3, forcePathStyle: true, ...LOCAL_AWS });
-    await s3.send(new CreateBucketCommand({ Bucket: 'ges-backup-local-transfer-contract' }));
+    const bucket = transferBucket('contract');
+    await s3Client().send(new CreateBucketCommand({ Bucket: bucket }));
     const { graphId } = await graphWith(project, { vertices: [{ vertex: 'a', label: 'l', properties: {} }] });
     const v2 = trees[1] as Tree;
     const backup = await call('POST', `/v2/${project}/graphs/${graphId}/backups`, { token });
@@ -272,7 +272,7 @@ describe('v2 export, import and download links', () => {
 
     const exported = await call('POST', `/v2/${project}/graphs/${graphId}/backups/export`, {
       token,
-      body: { backup_id: backupId, export_path: `ges-backup-local-transfer-contract/${project}/one` },
+      body: { backup_id: backupId, export_path: `${bucket}/${project}/one` },
     });
     expect(await waitForJob(project, graphId, exported.body.job_id, 'v2')).toMatchObject({
       status: 'success',
@@ -280,7 +280,7 @@ describe('v2 export, import and download links', () => {
     });
     const imported = await call('POST', `/v2/${project}/graphs/${graphId}/backups/import`, {
       token,
-      body: { import_path: `ges-backup-local-transfer-contract/${project}/one` },
+      body: { import_path: `${bucket}/${project}/one` },
     });
     expect(await waitForJob(project, graphId, imported.body.job_id, 'v2')).toMatchObject({
       status: 'success',

@@ -1,17 +1,15 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { LOCAL_AWS } from '../../local/emulators.js';
+import { dynamoClient, s3Client } from './aws.js';
 import type { Service } from './service.js';
 
 type Item = Record<string, unknown>;
 
-/** What the stack holds, read around the API: DynamoDB and S3 as the emulators have them. */
+/** What the stack holds, read around the API: DynamoDB and S3 as the stage has them (test/e2e/aws.ts). */
 export function storeReader(tables: Service['tables']) {
-  const endpoints = inject('endpoints');
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: endpoints.dynamodb, ...LOCAL_AWS }));
-  const s3 = new S3Client({ endpoint: endpoints.s3, forcePathStyle: true, ...LOCAL_AWS });
+  const ddb = DynamoDBDocumentClient.from(dynamoClient());
+  const s3 = s3Client();
   const bucket = inject('backupBucket');
 
   async function scan(table: string): Promise<Item[]> {

@@ -1,4 +1,6 @@
+import { inject } from 'vitest';
 import { readServiceDefinition } from '../../local/resources.js';
+import { transferBucket } from './aws.js';
 
 /** One `httpApi: METHOD /path` event of serverless.yml. */
 export type HttpRoute = {
@@ -40,12 +42,8 @@ export async function readService(): Promise<Service> {
       });
     }
   }
-  const env = definition.provider.environment ?? {};
-  return {
-    routes,
-    tables: { control: String(env.CONTROL_TABLE), graph: String(env.GRAPH_TABLE) },
-    transferBucket: String(env.TRANSFER_BUCKETS ?? env.BACKUP_BUCKET).replaceAll('*', 'e2e'),
-  };
+  // The routes are the same on every stage; the names are the target's (test/e2e/global-setup.ts).
+  return { routes, tables: inject('tables'), transferBucket: transferBucket('e2e') };
 }
 
 /** The names of a route's path parameters, in order: `['projectId', 'graphId']`. */

@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../console/build.js';
 import declaredRoutes from '../../functions/routes.json' with { type: 'json' };
+import { osls, type Run, scratchService } from '../support/osls.js';
 
 /**
  * serverless.yml as it deploys: `osls package --stage aws` (no credentials, no network) and the
@@ -13,20 +11,8 @@ import declaredRoutes from '../../functions/routes.json' with { type: 'json' };
  * `beforeAll` (osls takes a few seconds each, esbuild included). Nothing here talks to AWS.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const OSLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
 const STAGE = 'aws';
 const PREFIX = `ges-backup-${STAGE}-`;
-/** What `osls package` reads: the definition, the handlers and what they import. */
-const SERVICE_FILES = [
-  'serverless.yml',
-  'serverless',
-  'package.json',
-  'tsconfig.json',
-  'functions',
-  'lib',
-  'console',
-];
 
 type Statement = {
   Effect: 'Allow' | 'Deny';
@@ -49,50 +35,6 @@ type Printed = {
   functions: Record<string, { timeout?: number; events?: unknown[] }>;
   resources: { Resources: Record<string, CfnResource> };
 };
-type Run = { code: number | null; stdout: string; stderr: string };
-
-/** osls in its own process group, without AWS credentials and with a HOME of its own. */
-function osls(cwd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 150_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OSLS, ...args], {
-      cwd,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const killGroup = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    // osls can stay up after printing its error (its esbuild service keeps it alive): stop it then.
-    let failing: NodeJS.Timeout | undefined;
-    const watch = () => {
-      if (!failing && /^Error:/m.test(stdout + stderr)) failing = setTimeout(killGroup, 3000);
-    };
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-      watch();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-      watch();
-    });
-    const timer = setTimeout(killGroup, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      clearTimeout(failing);
-      killGroup(); // anything it left behind in its group
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 const asArray = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
@@ -101,30 +43,12 @@ let template: Template;
 let resources: Record<string, CfnResource>;
 let packaged: Run;
 let printed: Record<'local' | 'localstack', { run: Run; definition: Printed }>;
-const cleanUp: string[] = [];
+const cleanUp: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  // osls works in the service's folder: it writes .serverless/ there (and deletes it after a
-  // `--package`), serverless-esbuild its .esbuild/. So it runs on a copy of the service, and this
-  // test never touches the project's own build output, whatever else runs beside it.
-  const scratch = await mkdtemp(join(tmpdir(), 'ges-cfn-'));
-  cleanUp.push(scratch);
-  const service = join(scratch, 'service');
-  await Promise.all(
-    SERVICE_FILES.map((path) => cp(join(ROOT, path), join(service, path), { recursive: true })),
-  );
-  await symlink(join(ROOT, 'node_modules'), join(service, 'node_modules'), 'dir');
-  // The console's function embeds its built files (what `npm run package` builds first).
-  await buildConsole(join(service, 'console/dist'));
-  const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'ESBUILD_WORK_FOLDER'),
-    ),
-    HOME: scratch,
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-  };
-  const output = join(scratch, 'package');
+  const { service, dir, env, remove } = await scratchService('ges-cfn-');
+  cleanUp.push(remove);
+  const output = join(dir, 'package');
   const print = (stage: string) => osls(service, ['print', '--stage', stage, '--format', 'json'], env);
   const [pkg, local, localstack] = await Promise.all([
     osls(service, ['package', '--stage', STAGE, '--package', output], env),
@@ -148,7 +72,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all(cleanUp.map((path) => rm(path, { recursive: true, force: true })));
+  await Promise.all(cleanUp.map((remove) => remove()));
 });
 
 /** A resource the template must have. */
@@ -487,6 +411,9 @@ describe('the HTTP API', () => {
     expect(ofType('AWS::ApiGatewayV2::Api')).toEqual([
       ['HttpApi', expect.objectContaining({ Properties: expect.objectContaining({ ProtocolType: 'HTTP' }) })],
     ]);
+    // The REST API (and its gateway responses) is the localstack stage's only: localstack.test.ts.
+    expect(ofType('AWS::ApiGateway::RestApi')).toEqual([]);
+    expect(ofType('AWS::ApiGateway::GatewayResponse')).toEqual([]);
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     expect(routes.length).toBeGreaterThanOrEqual(30);
     expect(routes.map((r) => r.RouteKey)).toEqual(expect.arrayContaining(PUBLIC_ROUTES));
