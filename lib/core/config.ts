@@ -41,6 +41,25 @@ const schema = z.object({
   JOB_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** The buckets that v2 export and import may use (`*` matches any run of name characters). */
   TRANSFER_BUCKETS: z.string().min(3),
+  /**
+   * Who may ask for backups by event, and for which projects: `source=project|project;source=*`.
+   * An event from another source, or for a project its source may not name, is refused.
+   */
+  BACKUP_REQUEST_SOURCES: z
+    .string()
+    .default('ges.backup.requests=*')
+    .transform((text, ctx) => {
+      const sources = new Map<string, '*' | Set<string>>();
+      for (const entry of text.split(';').filter(Boolean)) {
+        const [source = '', projects = ''] = entry.split('=');
+        if (!/^[A-Za-z0-9._-]{1,256}$/.test(source) || source.startsWith('aws.') || !projects) {
+          ctx.addIssue({ code: 'custom', message: `not a source=projects entry: ${entry}` });
+          return z.NEVER;
+        }
+        sources.set(source, projects === '*' ? '*' : new Set(projects.split('|')));
+      }
+      return sources;
+    }),
   /** Backups a project may hold (GES.7019 beyond). */
   BACKUP_QUOTA: z.coerce.number().int().min(1).default(20),
   /** Graphs a project may hold. */
@@ -71,6 +90,7 @@ export type Config = {
   batchLeaseSeconds: number;
   transferBuckets: string;
   backupQuota: number;
+  backupRequestSources: Map<string, '*' | Set<string>>;
   graphQuota: number;
   s3ForcePathStyle: boolean;
 };
@@ -101,6 +121,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchLeaseSeconds: e.BATCH_LEASE_SECONDS,
     transferBuckets: e.TRANSFER_BUCKETS,
     backupQuota: e.BACKUP_QUOTA,
+    backupRequestSources: e.BACKUP_REQUEST_SOURCES,
     graphQuota: e.GRAPH_QUOTA,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
   };

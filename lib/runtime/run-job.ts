@@ -43,8 +43,8 @@ export async function runJob(
     runId,
     log,
     requestId: delivery.requestId,
-    report: async (progress, detail) => {
-      if (!(await deps.jobs.progress(job.projectId, job.jobId, runId, progress, detail)))
+    report: async (progress, detail, seen) => {
+      if ((await deps.jobs.progress(job.projectId, job.jobId, runId, progress, detail, seen)) === 'lost')
         throw new LeaseLost();
     },
   };

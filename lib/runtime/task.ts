@@ -9,8 +9,11 @@ import type { Deps } from './deps.js';
 export type RunContext = {
   runId: string;
   log: Logger;
-  /** Records progress; throws LeaseLost when the run no longer owns the job. */
-  report(progress: number, detail: JobDetail): Promise<void>;
+  /**
+   * Records progress; throws LeaseLost when the run no longer owns the job. With `seen`, the size of
+   * the view it was computed from: a report from an older view than one already recorded is dropped.
+   */
+  report(progress: number, detail: JobDetail, seen?: number): Promise<void>;
   /** The API request that queued the job, to pass on with any message the task sends. */
   requestId?: string | undefined;
 };

@@ -27,7 +27,7 @@ describe('events on the local stack', () => {
       new PutEventsCommand({
         Entries: [
           {
-            Source: 'tests',
+            Source: 'ges.backup.requests',
             DetailType: 'Graph Backup Requested',
             Detail: JSON.stringify({ projectId: PROJECT, graphId }),
           },

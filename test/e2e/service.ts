@@ -27,7 +27,9 @@ export type Service = {
 export async function readService(): Promise<Service> {
   const definition = await readServiceDefinition('local');
   const routes: HttpRoute[] = [];
-  for (const fn of Object.values(definition.functions)) {
+  for (const [name, fn] of Object.entries(definition.functions)) {
+    // The API's routes: the console's static files (functions/routes.json, `console`) take no credentials.
+    if (name === 'console') continue;
     for (const event of fn.events ?? []) {
       const http = (event as { httpApi?: string | { method: string; path: string } }).httpApi;
       if (!http || http === '*') continue;

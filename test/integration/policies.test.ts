@@ -109,9 +109,26 @@ describe('backup policies', () => {
 });
 
 describe('events', () => {
+  it('refuse a request from a source not configured, or for a project its source may not name', async () => {
+    const { graphId } = await seedGraph(deps, socialGraph(3));
+    const only = {
+      ...deps,
+      config: { ...deps.config, backupRequestSources: new Map([['acme.ops', new Set(['other'])]]) },
+    };
+    const detail = { projectId: PROJECT, graphId };
+    expect(await requestBackup(only, { id: 'e1', source: 'mallory', detail })).toEqual({
+      refused: 'GES.7041',
+    });
+    expect(await requestBackup(only, { id: 'e2', source: 'acme.ops', detail })).toEqual({
+      refused: 'GES.7041',
+    });
+    expect(await requestBackup(deps, { id: 'e3', detail })).toEqual({ refused: 'GES.7041' });
+    expect(await deps.graphs.get(PROJECT, graphId)).toMatchObject({ status: '200' });
+  });
+
   it('turn a Graph Backup Requested event into one backup, and announce how it ended', async () => {
     const { graphId } = await seedGraph(deps, socialGraph(3));
-    const event = { id: 'evt-1', detail: { projectId: PROJECT, graphId } };
+    const event = { id: 'evt-1', source: 'ges.backup.requests', detail: { projectId: PROJECT, graphId } };
 
     const started = await requestBackup(deps, event);
     const again = await requestBackup(deps, event); // EventBridge delivers at least once

@@ -85,12 +85,15 @@ describe('export and import', () => {
     const part = (await away.list(`${PROJECT}/bad/`)).find((f) => f.key.endsWith('.gz') && f.size > 30);
     await away.put(part?.key ?? '', 'tampered', 'application/gzip');
 
+    const quotaBefore = (await deps.projects.counts(PROJECT)).backupCount;
     const imported = await importBackup(deps, {
       projectId: PROJECT,
       graphId,
       importPath: `${outside}/${PROJECT}/bad`,
     });
     expect(await run(imported.jobId)).toBe('failed');
+    // A failed import counts for nothing against the quota.
+    expect((await deps.projects.counts(PROJECT)).backupCount).toBe(quotaBefore);
 
     expect(await deps.jobs.get(PROJECT, imported.jobId)).toMatchObject({
       status: 'failed',

@@ -42,7 +42,7 @@ const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logic
 let template: Template;
 let resources: Record<string, CfnResource>;
 let packaged: Run;
-let printed: Record<'local' | 'localstack', { run: Run; definition: Printed }>;
+let printed: Record<'local' | 'localstack' | 'prod', { run: Run; definition: Printed }>;
 const cleanUp: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
@@ -50,10 +50,11 @@ beforeAll(async () => {
   cleanUp.push(remove);
   const output = join(dir, 'package');
   const print = (stage: string) => osls(service, ['print', '--stage', stage, '--format', 'json'], env);
-  const [pkg, local, localstack] = await Promise.all([
+  const [pkg, local, localstack, prod] = await Promise.all([
     osls(service, ['package', '--stage', STAGE, '--package', output], env),
     print('local'),
     print('localstack'),
+    print('prod'),
   ]);
   packaged = pkg;
   const parsed = (run: Run, what: string) => {
@@ -63,6 +64,7 @@ beforeAll(async () => {
   printed = {
     local: parsed(local, 'osls print --stage local'),
     localstack: parsed(localstack, 'osls print --stage localstack'),
+    prod: parsed(prod, 'osls print --stage prod'),
   };
   if (pkg.code !== 0) throw new Error(`osls package failed (${pkg.code}):\n${pkg.stdout}\n${pkg.stderr}`);
   template = JSON.parse(
@@ -441,6 +443,21 @@ describe('the HTTP API', () => {
 });
 
 describe('stages', () => {
+  it('any other stage name gets the aws settings, with names of its own', () => {
+    const prod = printed.prod.definition as unknown as {
+      custom: {
+        stage: Record<string, unknown>;
+        stages: { aws: Record<string, unknown> };
+        names: Record<string, string>;
+      };
+      provider: { stage: string; environment: Record<string, unknown> };
+    };
+    expect(prod.provider.stage).toBe('prod');
+    expect(prod.custom.stage).toEqual(prod.custom.stages.aws);
+    for (const name of Object.values(prod.custom.names)) expect(name).toMatch(/-prod-/);
+    expect(String(prod.provider.environment.CONTROL_TABLE)).toBe('ges-backup-prod-control');
+  });
+
   it('local resolves to plain values (the local stack reads them), without LocalStack', () => {
     const { run, definition } = printed.local;
     expect(run.stderr).toMatch(/Skipping serverless-localstack/);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { GesError } from '../../lib/core/errors.js';
-import { backupTask } from '../../lib/operations/backup/backup-task.js';
+import { backupTask, progressOf } from '../../lib/operations/backup/backup-task.js';
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { deleteBackup } from '../../lib/operations/catalog/catalog.js';
 import { createGraph } from '../../lib/operations/graphs/graphs.js';
 import { stopGraph } from '../../lib/operations/graphs/lifecycle.js';
 import { GraphStatus } from '../../lib/records/graphs/model.js';
 import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
 import { sweepOverdueJobs } from '../../lib/runtime/sweep.js';
 import { memoryDeps } from '../support/memory-deps.js';
 
@@ -59,14 +61,17 @@ describe('starting a backup (rules on the in-memory store)', () => {
     ).toBe('GES.7000');
     const full = await graphIn({ BACKUP_QUOTA: '1' });
     const first = await startBackup(full.deps, { projectId: PROJECT, graphId: full.graphId });
-    await full.store.transact(
-      backupTask.failActions(
-        full.deps,
-        { ...(await full.deps.jobs.get(PROJECT, first.jobId)), ...first } as never,
-        { status: 'failed', code: 'GES.7040', message: 'x' },
-        0,
+    const ids = { projectId: PROJECT, ...first };
+    const ended = await full.store.transact([
+      full.deps.jobs.end(ids, { status: 'success' }, 0),
+      full.deps.backups.complete(ids, { endAt: 0, sizeBytes: 0, vertexNum: 0, edgeNum: 0 }),
+      full.deps.graphs.release(
+        { projectId: PROJECT, graphId: full.graphId },
+        first.jobId,
+        GraphStatus.running,
       ),
-    );
+    ]);
+    expect(ended.ok).toBe(true);
     expect(await codeOf(startBackup(full.deps, { projectId: PROJECT, graphId: full.graphId }))).toBe(
       'GES.7019',
     );
@@ -95,6 +100,67 @@ describe('starting a backup (rules on the in-memory store)', () => {
   });
 });
 
+describe('the backup quota', () => {
+  const quotaUsed = async (deps: ReturnType<typeof memoryDeps>['deps']) =>
+    (await deps.projects.counts(PROJECT)).backupCount;
+  const withoutFiles = (deps: ReturnType<typeof memoryDeps>['deps']) =>
+    ({
+      ...deps,
+      blobs: { deletePrefix: async () => 0 },
+      events: { publish: async () => {} },
+    }) as unknown as Deps;
+
+  it('is given back when the job cannot be queued', async () => {
+    const { deps, graphId, queueDown } = await graphIn();
+    queueDown(true);
+    await startBackup(deps, { projectId: PROJECT, graphId }).catch(() => undefined);
+    expect(await quotaUsed(deps)).toBe(0);
+  });
+
+  it('is given back when the worker fails the job, and when the sweeper does', async () => {
+    const worker = await graphIn();
+    const { jobId } = await startBackup(worker.deps, { projectId: PROJECT, graphId: worker.graphId });
+    expect(await quotaUsed(worker.deps)).toBe(1);
+    const broken = Object.create(worker.deps.data) as typeof worker.deps.data;
+    broken.countShard = async () => {
+      throw new Error('a bug');
+    };
+    const outcome = await runJob(
+      { ...withoutFiles(worker.deps), data: broken },
+      { backup: backupTask },
+      { projectId: PROJECT, jobId },
+      { attempt: 1 },
+    );
+    expect(outcome).toBe('failed');
+    expect(await quotaUsed(worker.deps)).toBe(0);
+
+    const swept = await graphIn();
+    await startBackup(swept.deps, { projectId: PROJECT, graphId: swept.graphId });
+    swept.advance(swept.deps.config.jobDeadlineSeconds * 1000 + 1);
+    await sweepOverdueJobs(withoutFiles(swept.deps), { backup: backupTask });
+    expect(await quotaUsed(swept.deps)).toBe(0);
+  });
+
+  it('is not taken by a refused start, and not given back twice when a failed backup is deleted', async () => {
+    const { deps, graphId, store } = await graphIn();
+    const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    await startBackup(deps, { projectId: PROJECT, graphId }).catch(() => undefined); // GES.7002
+    expect(await quotaUsed(deps)).toBe(1);
+    const job = await deps.jobs.get(PROJECT, jobId);
+    await store.transact(
+      backupTask.failActions(
+        deps,
+        job as NonNullable<typeof job>,
+        { status: 'failed', code: 'GES.7040', message: 'x' },
+        0,
+      ),
+    );
+    expect(await quotaUsed(deps)).toBe(0);
+    await deleteBackup(withoutFiles(deps), { projectId: PROJECT, graphId, backupId });
+    expect(await quotaUsed(deps)).toBe(0);
+  });
+});
+
 describe('leasing a job', () => {
   it('lets one run take a pending job, no other until its lease runs out, then the next', async () => {
     const { deps, graphId, advance } = await graphIn();
@@ -117,12 +183,54 @@ describe('leasing a job', () => {
         edges: { done: 0 },
         shards: { done: 0, expected: 1 },
       }),
-    ).toBe(false);
+    ).toBe('lost');
     expect(
       await deps.store.transact([
         deps.jobs.end({ projectId: PROJECT, jobId }, { status: 'success' }, 0, 'run-a'),
       ]),
     ).toMatchObject({ ok: false });
+  });
+});
+
+describe('the job center', () => {
+  it('never goes backwards when concurrent tasks report out of order', async () => {
+    const { deps, graphId } = await graphIn();
+    const { jobId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    const now = deps.clock.now();
+    await deps.jobs.take(PROJECT, jobId, 'run', now, 60_000);
+    const expected = {
+      vertices: { done: 0, expected: 20 },
+      edges: { done: 0, expected: 0 },
+      shards: { done: 0, expected: 2 },
+    };
+    await deps.jobs.startTasks(PROJECT, jobId, 'run', 2, expected);
+    const part = (shard: number, vertices: number) => ({
+      key: `part-0000${shard}-000-00000000.jsonl.gz`,
+      shard,
+      segment: 0,
+      records: vertices,
+      vertices,
+      edges: 0,
+      bytes: 1,
+      sha256: '0'.repeat(64),
+      contentDigest: '0'.repeat(64),
+      last: true,
+    });
+    // Task A records its part, then task B records its own, then B reports before A does.
+    const viewA = backupTask.narrowed(
+      (await deps.jobs.recordPart(PROJECT, jobId, 'run', '0.0', part(0, 5))) as never,
+    );
+    const viewB = backupTask.narrowed(
+      (await deps.jobs.recordPart(PROJECT, jobId, 'run', '1.0', part(1, 15))) as never,
+    );
+    const b = progressOf(viewB);
+    const a = progressOf(viewA);
+    expect(await deps.jobs.progress(PROJECT, jobId, 'run', b.progress, b.detail, b.seen)).toBe('recorded');
+    expect(await deps.jobs.progress(PROJECT, jobId, 'run', a.progress, a.detail, a.seen)).toBe('stale');
+    expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({
+      progress: b.progress,
+      detail: { vertices: { done: 20, expected: 20 }, shards: { done: 2, expected: 2 } },
+    });
   });
 });
 

@@ -65,10 +65,12 @@ export const backupTask = jobTask<BackupJob>({
     return runTask(deps, job, await backupOf(deps, job), backupStepSchema.parse(step), context);
   },
 
+  /** A failed backup counts for nothing: its unit of quota goes back with the failure. */
   failActions: (deps, job, end, at, runId) => [
     deps.jobs.end(job, end, at, runId),
     deps.backups.fail(job, at),
     deps.graphs.release(job, job.jobId, GraphStatus.running),
+    deps.projects.giveBack(job.projectId, 'backupCount'),
   ],
 
   /** Files without a manifest are no backup, but they cost money: remove them. */
@@ -149,8 +151,17 @@ async function backupOf(deps: Deps, job: BackupJob): Promise<BackupRecord> {
   return backup;
 }
 
-/** jobDetail and jobProgress from the parts recorded so far. */
-async function reportProgress(job: BackupJob, context: RunContext) {
+/**
+ * jobDetail and jobProgress from the parts a view of the job holds. Views are taken as each part is
+ * recorded (the record as it then is), so a later view holds every part an earlier one does: its
+ * `seen` (the number of parts) orders them, and a report from an older view never overwrites a
+ * newer one (`RunContext.report`).
+ */
+export function progressOf(job: Pick<BackupJob, 'parts' | 'detail'>): {
+  progress: number;
+  detail: JobDetail;
+  seen: number;
+} {
   const parts = Object.values(job.parts ?? {});
   const expected = job.detail;
   const shardsExpected = expected?.shards.expected ?? 1;
@@ -162,7 +173,12 @@ async function reportProgress(job: BackupJob, context: RunContext) {
   const total = (detail.vertices.expected ?? 0) + (detail.edges.expected ?? 0);
   const done = detail.vertices.done + detail.edges.done;
   const byRecords = total ? done / total : detail.shards.done / shardsExpected;
-  await context.report(Math.min(99, Math.floor(99 * byRecords)), detail);
+  return { progress: Math.min(99, Math.floor(99 * byRecords)), detail, seen: parts.length };
+}
+
+async function reportProgress(job: BackupJob, context: RunContext) {
+  const { progress, detail, seen } = progressOf(job);
+  await context.report(progress, detail, seen);
 }
 
 /** The last task: the manifest from every recorded part, then the one transaction that ends it all. */
@@ -197,14 +213,16 @@ async function finish(
   };
   // The manifest is the commit marker: written once every part is stored, and only by a run that
   // still owns the job (a run that lost it stops at this report).
-  if (job.detail) await context.report(99, job.detail);
+  const final = progressOf(job);
+  await context.report(99, final.detail, final.seen);
   await deps.blobs.put(
     backupPrefix(backup) + MANIFEST_FILE,
     JSON.stringify(manifest, null, 2),
     'application/json',
   );
   const ended = await deps.store.transact([
-    deps.jobs.end(job, { status: 'success' }, deps.clock.now(), context.runId),
+    // The job ends with the counts of every part it wrote: those the manifest holds.
+    deps.jobs.end(job, { status: 'success' }, deps.clock.now(), context.runId, final.detail),
     deps.backups.complete(backup, {
       endAt: deps.clock.now(),
       sizeBytes: manifest.totalBytes,

@@ -35,14 +35,16 @@ export async function deleteBackup(
 }
 
 /**
- * Files first, then the record and its unit of quota: a record never points at files that are gone.
+ * Files first, then the record and (unless it failed) its unit of quota: a record never points at
+ * files that are gone.
  * False when the record was already removed (by a delete that raced this one).
  */
 export async function removeBackup(deps: WithBlobs, backup: BackupRecord): Promise<boolean> {
   await deps.blobs.deletePrefix(backupPrefix(backup));
+  // A failed backup gave its unit of quota back when it failed.
   const outcome = await deps.store.transact([
     deps.backups.remove(backup),
-    deps.projects.giveBack(backup.projectId, 'backupCount'),
+    ...(backup.status === 'failed' ? [] : [deps.projects.giveBack(backup.projectId, 'backupCount')]),
   ]);
   return outcome.ok;
 }

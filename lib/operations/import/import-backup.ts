@@ -85,9 +85,11 @@ export const importTask = jobTask<ImportJob>({
     ]);
     return ended.ok ? 'ended' : 'lost';
   },
+  /** A failed import counts for nothing: its unit of quota goes back with the failure. */
   failActions: (deps, job, end, at, runId) => [
     deps.jobs.end(job, end, at, runId),
     deps.backups.fail(job, at),
+    deps.projects.giveBack(job.projectId, 'backupCount'),
   ],
   async cleanUp(deps, job) {
     await deps.blobs.deletePrefix(backupPrefix(job));

@@ -9,12 +9,21 @@ const detailSchema = z.object({ projectId: projectIdSchema, graphId: uuidSchema 
 
 /**
  * An EventBridge `Graph Backup Requested` event becomes an automatic backup, through the same use
- * case as the HTTP API. A request the service refuses (unknown or busy graph, quota) is logged and
+ * case as the HTTP API, when its source may ask for its project (`BACKUP_REQUEST_SOURCES`). A request the service refuses (unknown or busy graph, quota) is logged and
  * dropped: retrying it would not change the answer. A malformed one throws, so that EventBridge's
  * retries and the target's dead-letter queue keep it for a person to see.
  */
-export async function requestBackup(deps: JobDeps, event: { id?: string; detail: unknown }) {
+export async function requestBackup(deps: JobDeps, event: { id?: string; source?: string; detail: unknown }) {
   const detail = detailSchema.parse(event.detail);
+  // The source is checked like a token's project: only configured sources, each for its projects.
+  const allowed = deps.config.backupRequestSources.get(event.source ?? '');
+  if (!allowed || (allowed !== '*' && !allowed.has(detail.projectId))) {
+    deps.log.warn('backup request from a source not allowed for the project', {
+      ...detail,
+      source: event.source,
+    });
+    return { refused: 'GES.7041' };
+  }
   try {
     const started = await startBackup(deps, {
       ...detail,

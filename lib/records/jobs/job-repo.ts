@@ -63,7 +63,7 @@ export class JobRepo {
    * Ends a job that has not ended. With `runId`, only while that worker run owns it (the fence that
    * keeps a late or duplicate run from ending a job twice). Ended jobs expire by TTL later.
    */
-  end(job: JobIds, end: JobEnd, at: number, runId?: string): Action {
+  end(job: JobIds, end: JobEnd, at: number, runId?: string, detail?: JobDetail): Action {
     return {
       name: 'end the job',
       table: 'control',
@@ -74,6 +74,7 @@ export class JobRepo {
           endAt: at,
           expiresAt: this.expiry(at),
           ...(end.status === 'failed' ? { errorCode: end.code, failReason: end.message } : { progress: 100 }),
+          ...(detail && { detail }),
         },
         remove: ['leaseUntil', 'gsi2pk', 'gsi2sk'],
       },
@@ -136,16 +137,38 @@ export class JobRepo {
     return item && toJob(item);
   }
 
-  /** Records progress; false when the run no longer owns the job (another run took it over). */
-  async progress(projectId: string, jobId: string, runId: string, progress: number, detail: JobDetail) {
-    return this.owned(projectId, jobId, runId, { set: { progress, detail } });
+  /**
+   * Records progress from a view of the job that holds `seen` parts: only if no report from a view
+   * with as many or more was recorded (`reportedParts`), so progress never goes backwards when
+   * concurrent tasks report out of order. `lost` when the run no longer owns the job.
+   */
+  async progress(
+    projectId: string,
+    jobId: string,
+    runId: string,
+    progress: number,
+    detail: JobDetail,
+    seen?: number,
+  ): Promise<'recorded' | 'stale' | 'lost'> {
+    const outcome = await this.store.apply({
+      ...this.ownedAction(projectId, jobId, runId, {
+        set: { progress, detail, ...(seen !== undefined && { reportedParts: seen }) },
+      }),
+      if:
+        seen === undefined
+          ? ownedBy(runId)
+          : when.and(ownedBy(runId), when.or(when.absent('reportedParts'), when.lt('reportedParts', seen))),
+    });
+    if (outcome.ok) return 'recorded';
+    const now = outcome.refused[0]?.item;
+    return now?.status === 'running' && now.runId === runId ? 'stale' : 'lost';
   }
 
   /** A run splits its job into `tasks` tasks: the record starts counting them. */
   async startTasks(projectId: string, jobId: string, runId: string, tasks: number, detail: JobDetail) {
     return this.owned(projectId, jobId, runId, {
       set: { tasks, parts: {}, detail, progress: 0 },
-      remove: ['tasksDone'],
+      remove: ['tasksDone', 'reportedParts'],
     });
   }
 
