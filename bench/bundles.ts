@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { buildConsole } from '../console/build.js';
 import { PROJECT_ROOT } from '../local/resources.js';
 import { median } from './report.js';
 
@@ -20,6 +21,8 @@ export async function bundle(entry: string, outfile: string): Promise<{ bytes: n
     target: 'node20',
     platform: 'node',
     format: 'cjs',
+    // As serverless.yml's custom.esbuild: the console's function embeds its built files as text.
+    loader: { '.txt': 'text' },
     logLevel: 'error',
   });
   return { bytes: (await stat(outfile)).size, mapBytes: (await stat(`${outfile}.map`)).size };
@@ -43,6 +46,7 @@ export type BundleResult = {
 /** Every function of functions/, bundled into `dir`, each loaded `runs` times in a fresh node. */
 export async function benchBundles(dir: string, env: Record<string, string>, runs: number) {
   const sources = (await readdir(join(PROJECT_ROOT, 'functions'))).filter((f) => f.endsWith('.ts')).sort();
+  await buildConsole(); // what the console's function embeds
   const results: BundleResult[] = [];
   for (const source of sources) {
     const name = basename(source, '.ts');
