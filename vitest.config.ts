@@ -32,6 +32,8 @@ export default defineConfig({
         test: {
           name: 'cli',
           include: ['test/cli/**/*.test.ts'],
+          // After unit, integration and e2e: the e2e load test's timings must not share the cores.
+          sequence: { groupOrder: 1 },
           globalSetup: ['test/cli/global-setup.ts'],
           testTimeout: 90_000,
           hookTimeout: 90_000,
@@ -42,6 +44,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
           globalSetup: ['test/browser/global-setup.ts'],
           testTimeout: 90_000,
           hookTimeout: 90_000,
