@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { apiAuthenticator } from '../lib/composition/access-keys.js';
 import { queueDeps } from '../lib/composition/queue.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
 import { GesError } from '../lib/core/errors.js';
 import { graphNameSchema } from '../lib/core/ids.js';
 import { bothTrees, httpApi, type Route } from '../lib/http/api.js';
-import { createAuthenticator } from '../lib/http/authenticate.js';
 import {
   deleteGraphQuery,
   graphActionQuery,
@@ -74,5 +74,5 @@ export const handler = httpApi(
     'POST /v2/{projectId}/graphs/{graphId}/stop': stop,
     'POST /v2/{projectId}/graphs/{graphId}/start': start,
   },
-  createAuthenticator(),
+  apiAuthenticator(deps),
 );

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { localKeys } from './auth.js';
+import { localKeys, localSealKeyFile } from './auth.js';
 import { killWithParent, LOCAL_AWS, startDynamoDb, startFauxqs } from './emulators.js';
 import { type LocalEventBus, startEventBus } from './event-bus.js';
 import {
@@ -106,7 +106,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (options.quiet) services.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
     Object.assign(process.env, services.env);
     const { publicKeyPem } = await localKeys();
-    const offline = await startOffline(options, { ...services.env, AUTH_PUBLIC_KEY: publicKeyPem });
+    const offline = await startOffline(options, {
+      ...services.env,
+      AUTH_PUBLIC_KEY: publicKeyPem,
+      LOCAL_SEAL_KEY_FILE: await localSealKeyFile(),
+    });
     cleanup.add(offline.stop);
     const worker = await startWorker(services);
     cleanup.add(worker.stop);

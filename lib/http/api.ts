@@ -20,8 +20,9 @@ export type Route = (
 /**
  * An HTTP API Lambda serving a few routes, keyed by API Gateway's `routeKey`
  * (`"GET /v1.0/{projectId}/graphs"`): exactly those `declared` for it in `functions/routes.json`,
- * from which serverless.yml's events are made, or it fails at init. Every route needs an X-Auth-Token for the path's project,
- * checked before anything is read. The error mapping is the last middleware, so nothing escapes it.
+ * from which serverless.yml's events are made, or it fails at init. Every route needs an X-Auth-Token
+ * or an AK/SK signature for the path's project (an admin's, with `requires: 'admin'`), checked before
+ * anything is read. The error mapping is the last middleware, so nothing escapes it.
  *
  * Ours rather than Powertools' event-handler `Router`: API Gateway has already matched the route and
  * names it in `routeKey`, so a table keyed by it needs no second path matcher, and the table can be
@@ -35,6 +36,7 @@ export function httpApi(
   declared: readonly string[],
   routes: Record<string, Route>,
   authenticate: Authenticator,
+  options: { requires?: 'admin' } = {},
 ) {
   const served = Object.keys(routes).sort().join('\n');
   if (served !== [...declared].sort().join('\n')) {
@@ -58,7 +60,9 @@ export function httpApi(
     .handler(async (event, context) => {
       const route = routes[event.routeKey];
       if (!route) throw new RouteNotFound();
-      authorize(await authenticate(event), event);
+      const principal = await authenticate(event);
+      if (principal.accessKeyId) logger.appendKeys({ accessKeyId: principal.accessKeyId });
+      authorize(principal, event, options.requires);
       const version = apiVersionOf(event.rawPath);
       return json(200, onTheWire(await route(event, version, context), version));
     });

@@ -1,4 +1,5 @@
 import { utcTime } from '../core/time.js';
+import type { AccessKeyRecord } from '../records/access-keys/model.js';
 import { FORMAT_VERSION } from '../records/backups/format.js';
 import type { BackupRecord } from '../records/backups/model.js';
 import type { JobRecord } from '../records/jobs/model.js';
@@ -107,4 +108,17 @@ export const quotasView = (available: { graph: number; backup: number }) => ({
       { type: 'backup', available: available.backup },
     ],
   },
+});
+
+/**
+ * An access key, never with its secret (shaped like Huawei Cloud IAM's `credential`); `secret` is
+ * added once, in the answer that made it.
+ */
+export const accessKeyView = (key: AccessKeyRecord) => ({
+  access: key.accessKeyId,
+  status: key.status,
+  role: key.role,
+  description: key.description,
+  createTime: utcTime(key.createdAt),
+  ...(key.disabledAt !== undefined && { disableTime: utcTime(key.disabledAt) }),
 });

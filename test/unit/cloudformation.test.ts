@@ -214,7 +214,7 @@ describe('IAM', () => {
 
   it('gives every function a role of its own, not the shared default role', () => {
     const roles = functions().map((f) => roleOf(f.name));
-    expect(roles).toHaveLength(9);
+    expect(roles).toHaveLength(10);
     expect(new Set(roles).size).toBe(roles.length);
     for (const role of roles) {
       expect(resources[role]?.Type).toBe('AWS::IAM::Role');
@@ -231,8 +231,15 @@ describe('IAM', () => {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
       'sqs:SendMessage',
+      'kms:Decrypt',
     ],
-    graphData: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    graphData: [
+      'dynamodb:GetItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'kms:Decrypt',
+    ],
     backups: [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -243,8 +250,9 @@ describe('IAM', () => {
       's3:GetObject',
       's3:DeleteObject',
       's3:ListBucket',
+      'kms:Decrypt',
     ],
-    jobs: ['dynamodb:GetItem', 'dynamodb:Query'],
+    jobs: ['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt'],
     jobWorker: [
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
@@ -262,7 +270,16 @@ describe('IAM', () => {
       's3:ListBucket',
       'events:PutEvents',
     ],
-    backupPolicies: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    backupPolicies: ['dynamodb:GetItem', 'dynamodb:PutItem', 'kms:Decrypt'],
+    accessKeys: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'kms:Encrypt',
+      'kms:Decrypt',
+    ],
     runBackupPolicies: [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -298,6 +315,24 @@ describe('IAM', () => {
       .filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')))
       .flatMap((s) => asArray(s.Resource));
     for (const r of resourcesOfJobs) expect(JSON.stringify(r)).toContain('ControlTable');
+  });
+
+  it('lets the API functions use the access key seal key only, and only accessKeys encrypt with it', () => {
+    const key = JSON.stringify(getAtt('AccessKeySealKey'));
+    for (const f of functions()) {
+      const kms = statementsOf(roleOf(f.name)).filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith('kms:')),
+      );
+      for (const s of kms) {
+        expect(
+          asArray(s.Resource).map((r) => JSON.stringify(r)),
+          f.name,
+        ).toEqual([key]);
+        if (asArray(s.Action).includes('kms:Encrypt')) expect(f.name).toBe('accessKeys');
+      }
+      const api = declaredRoutes[f.name as keyof typeof declaredRoutes] !== undefined;
+      expect(kms.length > 0, `${f.name} verifies signatures`).toBe(api);
+    }
   });
 
   it('lets only the worker reach other buckets, and only those of the transfer pattern', () => {
@@ -423,6 +458,19 @@ describe('the tables', () => {
       AttributeName: 'expiresAt',
       Enabled: true,
     });
+  });
+});
+
+describe('the access key seal key', () => {
+  it('is a rotated symmetric KMS key, kept when the stack goes, that the API functions are told about', () => {
+    const key = resource('AccessKeySealKey');
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', EnableKeyRotation: true });
+    expect(key.DeletionPolicy).toBe('Retain');
+    for (const f of functions().filter((f) => f.name in declaredRoutes)) {
+      expect(f.properties.Environment.Variables.ACCESS_KEY_SEALER, f.name).toBe('kms');
+      expect(f.properties.Environment.Variables.KMS_KEY_ID, f.name).toEqual(getAtt('AccessKeySealKey'));
+    }
   });
 });
 
