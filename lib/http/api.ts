@@ -1,6 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import { RouteNotFound } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { type Authenticator, authorize } from './authenticate.js';
@@ -42,11 +47,67 @@ export function httpApi(
   if (served !== [...declared].sort().join('\n')) {
     throw new Error(`the routes served are not those declared in functions/routes.json:\n${served}`);
   }
+  return gesEdge().handler(async (event, context) => {
+    const route = routes[event.routeKey];
+    if (!route) throw new RouteNotFound(requestLine(event));
+    // `/graphs/jobs` is never graph "jobs" (a method GES has there and we do not serve, say).
+    if (RESERVED_UNDER_GRAPHS.has(event.pathParameters?.graphId ?? '')) {
+      throw new RouteNotFound(requestLine(event));
+    }
+    const principal = await authenticate(event);
+    if (principal.accessKeyId) logger.appendKeys({ accessKeyId: principal.accessKeyId });
+    authorize(principal, event, options.requires);
+    const version = apiVersionOf(event.rawPath);
+    return json(200, onTheWire(await route(event, version, context), version));
+  });
+}
+
+/**
+ * The words GES's management API puts right under `/graphs/` (`/graphs/backups`, `/graphs/jobs`,
+ * `/graphs/metadatas`, ...): whatever method comes with them, they are never read as a graph id.
+ */
+export const RESERVED_UNDER_GRAPHS = new Set([
+  'backups',
+  'jobs',
+  'quotas',
+  'metadatas',
+  'metadata',
+  'scenes',
+  'specs',
+  'tags',
+  'import',
+  'export',
+  'action',
+  'access-keys',
+]);
+
+const requestLine = (event: APIGatewayProxyEventV2) =>
+  `${event.requestContext?.http?.method ?? '?'} ${event.rawPath ?? ''}`;
+
+/**
+ * serverless-offline (the local stack) gives every request this same API Gateway request id; there
+ * Lambda's own request id, unique, stands in, so that X-Request-Id, the logs and the jobs still name
+ * one request each.
+ */
+const OFFLINE_PLACEHOLDER_ID = 'offlineContext_resourceId';
+
+/**
+ * What every HTTP function shares: the logger with the request id, every answer carrying it as
+ * X-Request-Id (the id the logs carry), and the error mapping as the last middleware, so nothing
+ * escapes it.
+ */
+function gesEdge() {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
-      before: async ({ event }) => {
+      before: async ({ event, context }) => {
+        if (event.requestContext && event.requestContext.requestId === OFFLINE_PLACEHOLDER_ID) {
+          event.requestContext.requestId = context.awsRequestId;
+        }
         logger.appendKeys({ requestId: event.requestContext?.requestId, route: event.routeKey });
+      },
+      after: async (request) => {
+        request.response = withRequestId(request.response, request.event);
       },
       onError: async (request) => {
         const { response, internal } = errorResponse(
@@ -54,18 +115,31 @@ export function httpApi(
           apiVersionOf(request.event.rawPath ?? ''),
         );
         if (internal) logger.error('request failed', { error: request.error as Error });
-        request.response = response;
+        request.response = withRequestId(response, request.event);
       },
-    })
-    .handler(async (event, context) => {
-      const route = routes[event.routeKey];
-      if (!route) throw new RouteNotFound();
-      const principal = await authenticate(event);
-      if (principal.accessKeyId) logger.appendKeys({ accessKeyId: principal.accessKeyId });
-      authorize(principal, event, options.requires);
-      const version = apiVersionOf(event.rawPath);
-      return json(200, onTheWire(await route(event, version, context), version));
     });
+}
+
+function withRequestId(
+  response: APIGatewayProxyResultV2 | undefined,
+  event: APIGatewayProxyEventV2,
+): APIGatewayProxyStructuredResultV2 {
+  const structured = (response ?? {}) as APIGatewayProxyStructuredResultV2;
+  const requestId = event.requestContext?.requestId;
+  return {
+    ...structured,
+    headers: { ...structured.headers, ...(requestId && { 'x-request-id': requestId }) },
+  };
+}
+
+/**
+ * The catch-all (API Gateway's `$default` route): every path and method no function serves gets the
+ * GES 404 body for its tree. It authenticates nothing and reads nothing.
+ */
+export function notServed() {
+  return gesEdge().handler(async (event) => {
+    throw new RouteNotFound(requestLine(event));
+  });
 }
 
 /** The same route on both trees: `/v1.0{path}` and `/v2{path}` (v2 may name its own path). */

@@ -214,7 +214,7 @@ describe('IAM', () => {
 
   it('gives every function a role of its own, not the shared default role', () => {
     const roles = functions().map((f) => roleOf(f.name));
-    expect(roles).toHaveLength(10);
+    expect(roles).toHaveLength(11);
     expect(new Set(roles).size).toBe(roles.length);
     for (const role of roles) {
       expect(resources[role]?.Type).toBe('AWS::IAM::Role');
@@ -271,6 +271,7 @@ describe('IAM', () => {
       'events:PutEvents',
     ],
     backupPolicies: ['dynamodb:GetItem', 'dynamodb:PutItem', 'kms:Decrypt'],
+    notServed: [],
     accessKeys: [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -330,7 +331,8 @@ describe('IAM', () => {
         ).toEqual([key]);
         if (asArray(s.Action).includes('kms:Encrypt')) expect(f.name).toBe('accessKeys');
       }
-      const api = declaredRoutes[f.name as keyof typeof declaredRoutes] !== undefined;
+      const api =
+        f.name !== 'notServed' && declaredRoutes[f.name as keyof typeof declaredRoutes] !== undefined;
       expect(kms.length > 0, `${f.name} verifies signatures`).toBe(api);
     }
   });
@@ -516,9 +518,11 @@ describe('the HTTP API', () => {
     expect(routes.length).toBeGreaterThanOrEqual(30);
     const served = new Set<string>();
     for (const route of routes) {
-      const key = String(route.RouteKey);
-      // No catch-all: an unknown path is API Gateway's 404, never a function without a route table.
-      expect(key).not.toMatch(/^\$default|\{proxy\+\}/);
+      // `httpApi: '*'` in routes.json is API Gateway's `$default` route.
+      const key = route.RouteKey === '$default' ? '*' : String(route.RouteKey);
+      // One catch-all, `$default`, and only to notServed (checked below): no `{proxy+}` route that
+      // a function with a route table would have to match again.
+      expect(key).not.toMatch(/\{proxy\+\}/);
       // Authorization stays in the functions (see lib/http/api.ts): no authorizer rewrites their answers.
       expect(route.AuthorizationType ?? 'NONE', key).toBe('NONE');
       const integrationId = JSON.stringify(route.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
@@ -533,6 +537,22 @@ describe('the HTTP API', () => {
     }
     // ...and every declared route is deployed.
     expect([...served].sort()).toEqual(Object.values(declaredRoutes).flat().sort());
+  });
+
+  it('sends whatever no function serves, and only that, to notServed, which may touch nothing', () => {
+    const catchAll = ofType('AWS::ApiGatewayV2::Route').filter(
+      ([, r]) => r.Properties.RouteKey === '$default' || /\{proxy\+\}/.test(String(r.Properties.RouteKey)),
+    );
+    expect(catchAll.map(([, r]) => r.Properties.RouteKey)).toEqual(['$default']);
+    const integrationId =
+      JSON.stringify(catchAll[0]?.[1].Properties.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
+    const lambdaId =
+      (resource(integrationId).Properties.IntegrationUri as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ??
+      '';
+    expect(lambdaId).toBe(fn('notServed').logicalId);
+    expect(declaredRoutes.notServed).toEqual(['*']);
+    const actions = statementsOf(roleOf('notServed')).flatMap((s) => asArray(s.Action));
+    expect(actions.filter((a) => !a.startsWith('logs:'))).toEqual([]);
   });
 });
 
