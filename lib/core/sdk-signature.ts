@@ -13,7 +13,9 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  * - canonical URI: each path segment percent-decoded, then encoded as below, and a trailing `/`
  *   added when the path has none;
  * - canonical query: the parameters sorted by name (then value), each name and value encoded as below,
- *   `name=value` joined by `&`; a parameter without `=` has an empty value;
+ *   `name=value` joined by `&`; a parameter without `=` has an empty value. A raw `+` in the query
+ *   reads as a space, as form encoding has it: the SDKs send a space as `%20` and a plus as `%2B`,
+ *   but a proxy that re-encodes the query the form way (serverless-offline does) sends `+`;
  * - encoding: every UTF-8 byte except `A-Z a-z 0-9 - _ . ~` as `%XX` (upper-case hex), so a space is
  *   `%20`, never `+`;
  * - canonical headers: `name:value` per signed header, the name lower-cased, the value trimmed, each
@@ -80,7 +82,8 @@ export function canonicalQuery(rawQuery: string): string {
     .filter((part) => part !== '')
     .map((part): [string, string] => {
       const eq = part.indexOf('=');
-      return eq < 0 ? [decode(part), ''] : [decode(part.slice(0, eq)), decode(part.slice(eq + 1))];
+      const plain = (s: string) => decode(s.replaceAll('+', ' '));
+      return eq < 0 ? [plain(part), ''] : [plain(part.slice(0, eq)), plain(part.slice(eq + 1))];
     });
   pairs.sort(([ka, va], [kb, vb]) => byCodeUnits(ka, kb) || byCodeUnits(va, vb));
   return pairs.map(([k, v]) => `${sdkEncode(k)}=${sdkEncode(v)}`).join('&');

@@ -166,6 +166,15 @@ describe('canonical forms', () => {
     expect(canonicalQuery('')).toBe('');
   });
 
+  it('reads a raw + in the query as a space, so a query re-encoded the form way still verifies', () => {
+    expect(canonicalQuery('a=b+c&d=%2B')).toBe('a=b%20c&d=%2B');
+    const listJobs = fixture.requests.find((r) => r.op === 'listJobs2') as Recorded;
+    const request = asRequest(listJobs);
+    const reencoded = new URLSearchParams(request.query).toString();
+    expect(reencoded).not.toBe(request.query);
+    expect(verifies({ ...request, query: reencoded })).toBe(true);
+  });
+
   it('refuses malformed percent-encoding instead of guessing', () => {
     expect(() => canonicalQuery('a=%E5%9B')).toThrow(/malformed/);
     expect(() => canonicalUri('/v2/%zz')).toThrow(/malformed/);
