@@ -194,7 +194,15 @@ async function finish(
   };
   // The manifest is the commit marker: written once every part is stored, and only by a run that
   // still owns the job (a run that lost it stops at this report).
-  if (job.detail) await context.report(99, job.detail);
+  // The counts are the manifest's: concurrent tasks' reports may have left older ones on the job.
+  if (job.detail) {
+    const { vertices, edges, shards } = job.detail;
+    await context.report(99, {
+      vertices: { done: manifest.counts.vertices, expected: vertices.expected },
+      edges: { done: manifest.counts.edges, expected: edges.expected },
+      shards: { done: shards.expected, expected: shards.expected },
+    });
+  }
   await deps.blobs.put(
     backupPrefix(backup) + MANIFEST_FILE,
     JSON.stringify(manifest, null, 2),
