@@ -188,7 +188,7 @@ async function baselineAddBackup(stack: BenchStack, graph: GraphRecord): Promise
     new TransactWriteCommand({
       TransactItems: [
         deps.jobs.put(job),
-        deps.graphs.transition(graph, GraphStatus.backingUp, job.jobId),
+        deps.graphs.transition(graph, GraphStatus.backingUp, job.createdAt, job.jobId),
         deps.backups.put(newBackup(graph, job, 'manual')),
         deps.projects.reserve(graph.projectId, 'backupCount', deps.config.backupQuota),
       ].map((action) => store.transactItem(action)),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { apiAuthenticator } from '../lib/composition/access-keys.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
-import { createAuthenticator } from '../lib/http/authenticate.js';
 import { graphPath } from '../lib/http/params.js';
 import { jsonBody, pathParams } from '../lib/http/request.js';
 import { policyView } from '../lib/http/views.js';
@@ -30,5 +30,5 @@ export const handler = httpApi(
       policyView(await getPolicy(deps, pathParams(event, graphPath))),
     ),
   },
-  createAuthenticator(),
+  apiAuthenticator(deps),
 );

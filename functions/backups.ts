@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { apiAuthenticator } from '../lib/composition/access-keys.js';
 import { blobDeps } from '../lib/composition/blobs.js';
 import { queueDeps } from '../lib/composition/queue.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
 import { uuidSchema } from '../lib/core/ids.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
-import { createAuthenticator } from '../lib/http/authenticate.js';
 import { backupPath, graphPath, pageQuery, projectPath } from '../lib/http/params.js';
 import { header, jsonBody, pathParams, queryParams } from '../lib/http/request.js';
 import { backupListView, quotasView } from '../lib/http/views.js';
@@ -70,5 +70,5 @@ export const handler = httpApi(
         backupId: queryParams(event, backupFilesQuery).backup_id,
       }),
   },
-  createAuthenticator(),
+  apiAuthenticator(deps),
 );

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { apiAuthenticator } from '../lib/composition/access-keys.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
 import { GesError } from '../lib/core/errors.js';
 import { httpApi } from '../lib/http/api.js';
-import { createAuthenticator } from '../lib/http/authenticate.js';
 import { graphNamePath } from '../lib/http/params.js';
 import { jsonBody, pathParams, type queryParams } from '../lib/http/request.js';
 import { addElements, summarize } from '../lib/operations/graphs/data-plane.js';
@@ -32,5 +32,5 @@ export const handler = httpApi(
     'GET /ges/v1.0/{projectId}/graphs/{graphName}/summary': async (event) =>
       summarize(deps, pathParams(event, graphNamePath)),
   },
-  createAuthenticator(),
+  apiAuthenticator(deps),
 );

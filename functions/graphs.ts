@@ -1,18 +1,18 @@
-import { z } from 'zod';
+import { apiAuthenticator } from '../lib/composition/access-keys.js';
 import { queueDeps } from '../lib/composition/queue.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
 import { GesError } from '../lib/core/errors.js';
-import { graphNameSchema } from '../lib/core/ids.js';
 import { bothTrees, httpApi, type Route } from '../lib/http/api.js';
-import { createAuthenticator } from '../lib/http/authenticate.js';
 import {
+  createGraphBody,
   deleteGraphQuery,
   graphActionQuery,
   graphPath,
   pageQuery,
   projectPath,
   startBody,
+  supportedGraph,
 } from '../lib/http/params.js';
 import { jsonBody, optionalJsonBody, pathParams, queryParams } from '../lib/http/request.js';
 import { graphView } from '../lib/http/views.js';
@@ -24,7 +24,6 @@ import routes from './routes.json' with { type: 'json' };
 
 const config = parseConfig();
 const deps = { ...recordDeps(config), ...queueDeps(config) };
-const createBody = z.object({ graph: z.object({ name: graphNameSchema }) });
 
 const stop: Route = async (event) => stopGraph(deps, pathParams(event, graphPath));
 /** Start, with the graph's own data or, given a backup, with the backup's (a restore). */
@@ -43,9 +42,9 @@ export const handler = httpApi(
       const { projectId } = pathParams(event, projectPath);
       const { graph, jobId } = await createGraph(deps, {
         projectId,
-        name: jsonBody(event, createBody).graph.name,
+        name: supportedGraph(jsonBody(event, createGraphBody)).name,
       });
-      return { id: graph.graphId, jobId };
+      return { id: graph.graphId, name: graph.name, jobId };
     }),
     ...bothTrees('GET', '/{projectId}/graphs', async (event) => {
       const { total, graphs } = await listGraphs(deps, {
@@ -74,5 +73,5 @@ export const handler = httpApi(
     'POST /v2/{projectId}/graphs/{graphId}/stop': stop,
     'POST /v2/{projectId}/graphs/{graphId}/start': start,
   },
-  createAuthenticator(),
+  apiAuthenticator(deps),
 );

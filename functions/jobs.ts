@@ -1,7 +1,7 @@
+import { apiAuthenticator } from '../lib/composition/access-keys.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
-import { createAuthenticator } from '../lib/http/authenticate.js';
 import { jobListQuery, jobPath, projectPath } from '../lib/http/params.js';
 import { pathParams, queryParams } from '../lib/http/request.js';
 import { jobView } from '../lib/http/views.js';
@@ -25,5 +25,5 @@ export const handler = httpApi(
       return { jobCount: total, jobList: jobs.map((job) => jobView(job, version)) };
     }),
   },
-  createAuthenticator(),
+  apiAuthenticator(deps),
 );

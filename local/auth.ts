@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from 'jose';
-import type { Role } from '../lib/http/authenticate.js';
+import type { Role } from '../lib/core/roles.js';
 import { PROJECT_ROOT } from './resources.js';
 
 /**
@@ -49,4 +50,18 @@ export async function issueToken({
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(key);
+}
+
+/**
+ * The local stage's key for sealing access keys' secrets (LOCAL_SEAL_KEY_FILE): 32 random bytes in
+ * .local/seal/key (never committed), made on first use. KMS plays this part on AWS.
+ */
+export async function localSealKeyFile(): Promise<string> {
+  const file = join(PROJECT_ROOT, '.local', 'seal', 'key');
+  await mkdir(join(PROJECT_ROOT, '.local', 'seal'), { recursive: true });
+  // `wx`: a stack started beside this one may have made it already; then its key is the key.
+  await writeFile(file, randomBytes(32), { flag: 'wx', mode: 0o600 }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+  return file;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { buildConsole } from '../console/build.js';
-import { localKeys } from './auth.js';
+import { localKeys, localSealKeyFile } from './auth.js';
 import { killWithParent, LOCAL_AWS, startDynamoDb, startFauxqs } from './emulators.js';
 import { type LocalEventBus, startEventBus } from './event-bus.js';
 import {
@@ -120,7 +120,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const { publicKeyPem } = await localKeys();
     // The console's function embeds the built console: build it before serverless-offline bundles.
     await buildConsole();
-    const offline = await startOffline(options, { ...services.env, AUTH_PUBLIC_KEY: publicKeyPem });
+    const offline = await startOffline(options, {
+      ...services.env,
+      AUTH_PUBLIC_KEY: publicKeyPem,
+      LOCAL_SEAL_KEY_FILE: await localSealKeyFile(),
+    });
     cleanup.add(offline.stop);
     const worker = await startWorker(services);
     cleanup.add(worker.stop);

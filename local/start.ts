@@ -151,5 +151,10 @@ or an event, as another system would put it on EventBridge (the local one: ${sta
   npm run event -- --project ${PROJECT} --graph ${graphId}
   npm run event -- --list          # every event, "Graph Backup Succeeded" and the like included
 
+GES's own SDKs sign with an access key instead of a token: make one (shown once), then give the SDK
+AK, SK, project id "${PROJECT}" and the endpoint ${stack.baseUrl} (README, "Using the official GES SDK"):
+
+  npm run access-key -- --project ${PROJECT} --role operator
+
 Press Ctrl-C to stop.`);
 }

@@ -17,6 +17,9 @@ const restEvent = (key) => {
 
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
-  const event = REST_API_STAGES.includes(stage) ? restEvent : (key) => ({ httpApi: key });
-  return Object.fromEntries(Object.entries(routes).map(([fn, keys]) => [fn, keys.map(event)]));
+  const rest = REST_API_STAGES.includes(stage);
+  // `*` is the HTTP API's catch-all (`$default`, to notServed); a REST API answers what it does not
+  // serve by its gateway responses (serverless/gateway-responses.cjs) instead.
+  const events = (keys) => (rest ? keys.filter((key) => key !== '*').map(restEvent) : keys.map((key) => ({ httpApi: key })));
+  return Object.fromEntries(Object.entries(routes).map(([fn, keys]) => [fn, events(keys)]));
 };

@@ -6,6 +6,7 @@ import { randomIds } from '../core/ids.js';
 import { logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
 import { type Clock, systemClock } from '../core/time.js';
+import { AccessKeyRepo } from '../records/access-keys/access-key-repo.js';
 import { BackupRepo } from '../records/backups/backup-repo.js';
 import { GraphDataRepo } from '../records/graphs/data-repo.js';
 import { GraphRepo } from '../records/graphs/graph-repo.js';
@@ -48,5 +49,6 @@ export function records(store: Store, config: Config): Records {
     clientTokens: new ClientTokenRepo(store),
     backups: new BackupRepo(store),
     policies: new PolicyRepo(store),
+    accessKeys: new AccessKeyRepo(store),
   };
 }

@@ -126,3 +126,28 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
   };
 }
+
+/**
+ * Which sealer keeps the access keys' secrets (`ACCESS_KEY_SEALER`): `kms` with `KMS_KEY_ID` (the
+ * key's id or ARN) on AWS, `local` with `LOCAL_SEAL_KEY_FILE` (32 random bytes, made by the local
+ * stack under .local/) on the local stage. Parsed at cold start by the functions that verify or issue
+ * access keys; a missing key fails there.
+ */
+export type SealerConfig = { kind: 'kms'; keyId: string } | { kind: 'local'; keyFile: string };
+
+const nonEmpty = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1));
+const sealerSchema = z.discriminatedUnion('ACCESS_KEY_SEALER', [
+  z.object({ ACCESS_KEY_SEALER: z.literal('kms'), KMS_KEY_ID: nonEmpty }),
+  z.object({ ACCESS_KEY_SEALER: z.literal('local'), LOCAL_SEAL_KEY_FILE: nonEmpty }),
+]);
+
+export function parseSealerConfig(env: NodeJS.ProcessEnv = process.env): SealerConfig {
+  const parsed = sealerSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid access key sealer configuration: ${problems}`);
+  }
+  return parsed.data.ACCESS_KEY_SEALER === 'kms'
+    ? { kind: 'kms', keyId: parsed.data.KMS_KEY_ID }
+    : { kind: 'local', keyFile: parsed.data.LOCAL_SEAL_KEY_FILE };
+}

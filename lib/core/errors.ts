@@ -97,7 +97,11 @@ export class Unauthenticated extends Error {
   override readonly name = 'Unauthenticated';
 }
 
-/** Raised for a route this function does not serve: the same 404 API Gateway gives. */
+/**
+ * A path or method this service does not serve (GES has many more operations than a backup service
+ * keeps): 404 with a GES error body, as Huawei Cloud's API Gateway answers for an API it does not
+ * have (APIGW.0101). `message` names the request.
+ */
 export class RouteNotFound extends Error {
   override readonly name = 'RouteNotFound';
 }

@@ -10,9 +10,11 @@
  * | policy      | PROJECT#{p}     | POLICY#{graphId}    |                        |                 | POLICY#DUE (if enabled) | {nextRun}#{p}#{g} |
  * | client token| PROJECT#{p}     | CLIENTTOKEN#{token} |                        |                 |                      |                 |
  * | project     | PROJECT#{p}     | PROJECT             |                        |                 |                      |                 |
+ * | access key  | ACCESSKEY#{ak}  | ACCESSKEY           | PROJECT#{p}#ACCESSKEYS | {ms}#{ak}       |                      |                 |
  *
  * `{ms}` is an epoch-millisecond time padded to 15 digits, so that the index sorts by time; lists
- * read it backwards for "newest first". Graph data lives in its own table: see `records/graphs/data-keys.ts`.
+ * read it backwards for "newest first". An access key is found by its id alone (a signed request names
+ * no more), so it has a partition of its own; its project lists its keys through gsi1. Graph data lives in its own table: see `records/graphs/data-keys.ts`.
  */
 export type Key = { pk: string; sk: string };
 
@@ -93,4 +95,18 @@ export const backupIndexKeys = (projectId: string, graphId: string, startedAt: n
   gsi1sk: `${sortableTime(startedAt)}#${backupId}`,
   gsi2pk: `GRAPH#${graphId}#BACKUPS`,
   gsi2sk: `${sortableTime(startedAt)}#${backupId}`,
+});
+
+/** An access key, by its id (`Access=` of a signed request); its project's keys through gsi1. */
+export const accessKeyKey = (accessKeyId: string): Key => ({
+  pk: `ACCESSKEY#${accessKeyId}`,
+  sk: 'ACCESSKEY',
+});
+export const accessKeyIndexKeys = (projectId: string, createdAt: number, accessKeyId: string) => ({
+  gsi1pk: `${project(projectId)}#ACCESSKEYS`,
+  gsi1sk: `${sortableTime(createdAt)}#${accessKeyId}`,
+});
+export const accessKeyListKey = (projectId: string) => ({
+  index: 'gsi1' as const,
+  pk: `${project(projectId)}#ACCESSKEYS`,
 });

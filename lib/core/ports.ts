@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 
 /**
- * The ports besides the store (`store.ts`): object storage, the job queue and the event bus. Each is
+ * The ports besides the store (`store.ts`): object storage, the job queue, the event bus and the
+ * sealer of secrets. Each is
  * reduced to what the service does with it; `lib/adapters/` holds the AWS implementations.
  */
 
@@ -47,3 +48,13 @@ export type JobQueue = {
 export const EVENT_SOURCE = 'ges.backup';
 
 export type EventPublisher = { publish(detailType: string, detail: Record<string, unknown>): Promise<void> };
+
+/**
+ * Seals a secret that must be kept but never shown again (an access key's secret key): KMS on AWS,
+ * AES-256-GCM under a local key file on the local stage. `context` binds the sealed value to its
+ * owner (the access key and its project): opened under another context, it fails.
+ */
+export type SecretSealer = {
+  seal(secret: string, context: Record<string, string>): Promise<string>;
+  open(sealed: string, context: Record<string, string>): Promise<string>;
+};

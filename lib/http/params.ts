@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { badParameter } from '../core/errors.js';
 import { graphNameSchema, jobIdSchema, projectIdSchema, uuidSchema } from '../core/ids.js';
 
 /** The path parameters of every route, validated the same way everywhere. */
@@ -62,6 +63,41 @@ export const jobListQuery = pageQuery
     (q) => q.from === undefined || q.to === undefined || q.from <= q.to,
     'the start time is after the end time',
   );
+
+/**
+ * Create graph: GES's body names the infrastructure of a graph engine too. A backup service keeps the
+ * name, ignores the sizing and networking fields (`graph_size_type_index`, `arch`, `vpc_id`,
+ * `subnet_id`, `security_group_id`, `public_ip`, `tags`, `sys_tags`, `crypt_algorithm`,
+ * `enable_https`, `product_type`, `lts_operation_trace`, ...), and refuses with GES.0001 the features
+ * it would silently not provide: customer-key encryption and the engine's own options.
+ */
+const UNSUPPORTED_FLAGS = [
+  'enable_rbac',
+  'enable_full_text_index',
+  'enable_hyg',
+  'enable_multi_label',
+] as const;
+export const createGraphBody = z.object({
+  graph: z
+    .object({
+      name: graphNameSchema,
+      encryption: z.object({ enable: z.boolean().optional() }).loose().optional(),
+      ...Object.fromEntries(UNSUPPORTED_FLAGS.map((flag) => [flag, z.boolean().optional()])),
+    })
+    .loose(),
+});
+/** The body, unless it asks for what this service does not do: then GES.0001, naming the fields. */
+export function supportedGraph(body: z.infer<typeof createGraphBody>): { name: string } {
+  const graph = body.graph as Record<string, unknown> & { name: string; encryption?: { enable?: boolean } };
+  const unsupported = [
+    ...(graph.encryption?.enable ? ['encryption.enable'] : []),
+    ...UNSUPPORTED_FLAGS.filter((flag) => graph[flag] === true),
+  ];
+  if (unsupported.length) {
+    throw badParameter(`${unsupported.join(', ')}: not supported by this service (leave false or out).`);
+  }
+  return { name: graph.name };
+}
 
 /** `action_id` of the v1 graph action route. */
 export const graphActionQuery = z.object({ action_id: z.string() });

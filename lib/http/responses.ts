@@ -39,7 +39,8 @@ export function errorResponse(
     return { response: json(401, errorBody(version, 'APIGW.0301', message)), internal: false };
   }
   if (error instanceof RouteNotFound) {
-    return { response: json(404, { message: 'Not Found' }), internal: false };
+    const message = `The API does not exist or has not been published in the environment: this service does not support ${error.message || 'this operation'}.`;
+    return { response: json(404, errorBody(version, 'APIGW.0101', message)), internal: false };
   }
   if (error instanceof DependencyUnavailable) {
     return {

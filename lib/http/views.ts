@@ -1,4 +1,5 @@
 import { utcTime } from '../core/time.js';
+import type { AccessKeyRecord } from '../records/access-keys/model.js';
 import { FORMAT_VERSION } from '../records/backups/format.js';
 import type { BackupRecord } from '../records/backups/model.js';
 import type { JobRecord } from '../records/jobs/model.js';
@@ -10,12 +11,13 @@ import type { ApiVersion } from './responses.js';
  * the domain returns records, and only this edge knows how GES names their fields.
  */
 
-/** A graph with its counts. */
+/** A graph with its counts; `created` and `updated` as GES's SDK models name them. */
 export function graphView(graph: {
   graphId: string;
   name: string;
   status: string;
   createdAt: number;
+  updatedAt?: number;
   vertexNum: number;
   edgeNum: number;
 }) {
@@ -23,7 +25,8 @@ export function graphView(graph: {
     id: graph.graphId,
     name: graph.name,
     status: graph.status,
-    createdTime: utcTime(graph.createdAt),
+    created: utcTime(graph.createdAt),
+    updated: utcTime(graph.updatedAt ?? graph.createdAt),
     vertexNum: graph.vertexNum,
     edgeNum: graph.edgeNum,
   };
@@ -65,7 +68,11 @@ export const backupListView = (list: { total: number; page: BackupRecord[] }) =>
   backupList: list.page.map(backupView),
 });
 
-/** The flat Job object of the job center; v2 has no errorCode/errorMessage (and is snake-cased later). */
+/**
+ * The flat Job object of the job center; v2 has no errorCode/errorMessage (and is snake-cased later).
+ * GES's `jobDetail` holds import paths, which no job of ours has: our counts of vertices, edges and
+ * shards done and expected go under a key of our own, `progressDetail` (v2 `progress_detail`).
+ */
 export function jobView(job: JobRecord, version: ApiVersion = 'v1') {
   return {
     jobId: job.jobId,
@@ -76,7 +83,7 @@ export function jobView(job: JobRecord, version: ApiVersion = 'v1') {
     beginTime: utcTime(job.createdAt),
     ...(job.endAt !== undefined && { endTime: utcTime(job.endAt) }),
     jobProgress: job.progress,
-    ...(job.detail && { jobDetail: job.detail }),
+    ...(job.detail && { progressDetail: job.detail }),
     ...(job.status === 'failed' && { failReason: job.failReason }),
     ...(job.status === 'failed' &&
       version === 'v1' && { errorCode: job.errorCode, errorMessage: job.failReason }),
@@ -107,4 +114,17 @@ export const quotasView = (available: { graph: number; backup: number }) => ({
       { type: 'backup', available: available.backup },
     ],
   },
+});
+
+/**
+ * An access key, never with its secret (shaped like Huawei Cloud IAM's `credential`); `secret` is
+ * added once, in the answer that made it.
+ */
+export const accessKeyView = (key: AccessKeyRecord) => ({
+  access: key.accessKeyId,
+  status: key.status,
+  role: key.role,
+  description: key.description,
+  createTime: utcTime(key.createdAt),
+  ...(key.disabledAt !== undefined && { disableTime: utcTime(key.disabledAt) }),
 });

@@ -4,6 +4,7 @@ import type { Ids } from '../core/ids.js';
 import type { BlobStore, EventPublisher, JobQueue } from '../core/ports.js';
 import type { Store } from '../core/store.js';
 import type { Clock } from '../core/time.js';
+import type { AccessKeyRepo } from '../records/access-keys/access-key-repo.js';
 import type { BackupRepo } from '../records/backups/backup-repo.js';
 import type { GraphDataRepo } from '../records/graphs/data-repo.js';
 import type { GraphRepo } from '../records/graphs/graph-repo.js';
@@ -25,6 +26,7 @@ export type Records = {
   clientTokens: ClientTokenRepo;
   backups: BackupRepo;
   policies: PolicyRepo;
+  accessKeys: AccessKeyRepo;
 };
 
 /**

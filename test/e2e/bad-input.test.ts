@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { mapLimit } from '../../lib/core/concurrency.js';
-import { call, graphWith, tokenFor, waitForJob } from './client.js';
+import { type Credentials, call, graphWith, issueAccessKey, signed, tokenFor, waitForJob } from './client.js';
 import { changes, storeReader } from './records.js';
 import {
   fillPath,
@@ -65,6 +65,8 @@ type Reply = { status: number; body: unknown };
 let routes: HttpRoute[];
 let ids: Ids;
 let token: string;
+/** The project's admin access key: the valid signatures that the signature defects start from. */
+let signing: Credentials;
 let transfer: string;
 let store: ReturnType<typeof storeReader>;
 let before: Awaited<ReturnType<ReturnType<typeof storeReader>['snapshot']>>;
@@ -83,6 +85,7 @@ const WELL_FORMED: Record<string, RegExp> = {
   backupId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
   jobId: /^[0-9a-f]{32}$/i,
   graphName: /^[A-Za-z][A-Za-z0-9_]{3,49}$/,
+  accessKeyId: /^[A-Z0-9]{20}$/,
 };
 const wellFormedAs = (param: string) => WELL_FORMED[param] ?? (WELL_FORMED.graphId as RegExp);
 
@@ -295,6 +298,14 @@ function bodyLeaves(route: HttpRoute): { path: (string | number)[]; bad: fc.Arbi
     case 'POST /{projectId}/graphs/{graphId}/action':
     case 'POST /{projectId}/graphs/{graphId}/start':
       return [{ path: ['graph_backup_id'], bad: badUuid }];
+    case 'POST /{projectId}/access-keys':
+      return [
+        {
+          path: ['role'],
+          bad: fc.oneof(wrongType, missing, fc.constantFrom('', 'Admin', 'root', 'viewer ', 'admin,viewer')),
+        },
+        { path: ['description'], bad: fc.oneof(wrongType, fc.constant('x'.repeat(256))) },
+      ];
     case 'POST /{projectId}/graphs/{graphId}/backups/export':
       return [
         { path: ['backup_id'], bad: fc.oneof(badUuid, missing) },
@@ -536,6 +547,14 @@ function defectsOf(route: HttpRoute): fc.Arbitrary<Case> | undefined {
       make('X-Auth-Token malformed', { codes: ['APIGW.0301'] }, { headers: { 'x-auth-token': t } }),
     ),
   });
+  defects.push({
+    weight: 4,
+    arbitrary: signatureDefect.map(({ what, authorize }) => {
+      const c = make(what, { codes: ['APIGW.0301'] }, {});
+      const { 'x-auth-token': _token, ...headers } = c.headers;
+      return { ...c, headers: authorize(c.method, c.url, headers, c.body ?? Buffer.alloc(0)) };
+    }),
+  });
   const otherMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(
     (method) => !routes.some((r) => r.method === method && matches(r.path, good.path)),
   );
@@ -588,6 +607,89 @@ function tokenDefects(valid: string): fc.Arbitrary<string> {
       .integer({ min: 5, max: signature.length - 5 })
       .map((i) => `${header}.${payload}.${flip(signature, i)}`),
     fc.integer({ min: 5, max: payload.length - 5 }).map((i) => `${header}.${flip(payload, i)}.${signature}`),
+  );
+}
+
+/**
+ * AK/SK signatures that must not pass: the request signed right and then broken in one place (the
+ * signature, the key, the date, the signed headers), or an Authorization header that is no signature.
+ */
+type SignatureDefect = {
+  what: string;
+  authorize: (
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: Buffer,
+  ) => Record<string, string>;
+};
+let signatureDefect: fc.Arbitrary<SignatureDefect>;
+function signatureDefects(key: Credentials): fc.Arbitrary<SignatureDefect> {
+  const sign =
+    (credentials: Credentials, at?: number) =>
+    (method: string, url: string, headers: Record<string, string>, body: Buffer) =>
+      signed({ credentials, ...(at !== undefined && { at }) }, method, url, headers, body);
+  const broken = (
+    what: string,
+    change: (authorization: string) => string,
+    credentials = key,
+  ): SignatureDefect => ({
+    what,
+    authorize: (method, url, headers, body) => {
+      const all = sign(credentials)(method, url, headers, body);
+      return { ...all, authorization: change(all.authorization ?? '') };
+    },
+  });
+  const printable = fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    minLength: 0,
+    maxLength: 300,
+  });
+  const flipAt = (s: string, i: number) => s.slice(0, i) + (s[i] === 'a' ? 'b' : 'a') + s.slice(i + 1);
+  return fc.oneof(
+    fc
+      .integer({ min: 1, max: 64 })
+      .map((i) => broken('Authorization: a signature off by one character', (a) => flipAt(a, a.length - i))),
+    fc
+      .integer({ min: 0, max: 19 })
+      .map((i) =>
+        broken('Authorization: another access key', (a) =>
+          a.replace(
+            /Access=(\w+)/,
+            (_, k: string) => `Access=${k.slice(0, i)}${k[i] === 'A' ? 'B' : 'A'}${k.slice(i + 1)}`,
+          ),
+        ),
+      ),
+    fc
+      .constantFrom('host;', 'x-sdk-date', ';x-sdk-date')
+      .map((cut) => broken('Authorization: a signed header left out', (a) => a.replace(cut, ''))),
+    fc.integer({ min: 16, max: 10_000 }).map((minutes) => ({
+      what: 'Authorization: a stale or future date',
+      authorize: sign(key, Date.now() + (minutes % 2 ? 1 : -1) * minutes * 60_000),
+    })),
+    fc.constantFrom('20261301T000000Z', '', 'yesterday', '2026-12-01T00:00:00Z').map((date) => ({
+      what: 'Authorization: a malformed X-Sdk-Date',
+      authorize: (method: string, url: string, headers: Record<string, string>, body: Buffer) => ({
+        ...sign(key)(method, url, headers, body),
+        'x-sdk-date': date,
+      }),
+    })),
+    fc
+      .integer({ min: 1, max: 150 })
+      .map((n) => broken('Authorization: cut short', (a) => a.slice(0, Math.min(n, a.length - 1)))),
+    fc
+      .oneof(
+        printable,
+        fc.constantFrom(
+          'SDK-HMAC-SHA256',
+          'SDK-HMAC-SHA256 ',
+          'AWS4-HMAC-SHA256 Credential=x',
+          'Basic dXNlcjpwYXNz',
+          'x'.repeat(8_000),
+        ),
+        printable.map((p) => `SDK-HMAC-SHA256 ${p}`),
+      )
+      .map((value) => broken('Authorization: not a signature', () => value)),
   );
 }
 
@@ -689,6 +791,7 @@ beforeAll(async () => {
   transfer = service.transferBucket;
   store = storeReader(service.tables);
   token = await tokenFor(PROJECT);
+  signing = await issueAccessKey(PROJECT, 'admin');
 
   const graph = await graphWith(PROJECT, {
     vertices: [
@@ -705,9 +808,11 @@ beforeAll(async () => {
     graphName: graph.name,
     backupId: started.body.backupId,
     jobId: started.body.jobId,
+    accessKeyId: signing.accessKey,
   };
 
   badToken = tokenDefects(token);
+  signatureDefect = signatureDefects(signing);
   const perRoute = fc.constantFrom(...routes).chain((route) => defectsOf(route) ?? fc.constant(undefined));
   const generating = performance.now();
   const generated = fc

@@ -1,34 +1,101 @@
 import { inject } from 'vitest';
-import type { Role } from '../../lib/http/authenticate.js';
+import type { Role } from '../../lib/core/roles.js';
+import { signRequest } from '../../lib/core/sdk-signature.js';
 import { issueToken } from '../../local/auth.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a reply body is whatever JSON the server sent; tests assert its shape
 export type Reply = { status: number; body: any };
 
+export type Credentials = { accessKey: string; secretKey: string };
+/**
+ * An AK/SK signature instead of a token, made as GES's SDK makes it (every header sent is signed,
+ * `host` included); `at` dates it (now by default), `tamper` changes the signed headers afterwards.
+ */
+export type Signing = {
+  credentials: Credentials;
+  at?: number;
+  tamper?: (headers: Record<string, string>) => Record<string, string>;
+};
+
 /** A GES client over HTTP: what a team's own tooling would send. */
 export async function call(
   method: string,
   path: string,
-  options: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {},
+  options: {
+    body?: unknown;
+    token?: string | null;
+    headers?: Record<string, string>;
+    sign?: Signing;
+  } = {},
 ): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token !== null) headers['x-auth-token'] = options.token ?? (await tokenFor('e2e'));
+  let headers: Record<string, string> = { ...options.headers };
+  if (options.token !== null && !options.sign) {
+    headers['x-auth-token'] = options.token ?? (await tokenFor('e2e'));
+  }
+  if (options.token) headers['x-auth-token'] = options.token;
   if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
+  if (options.sign) headers = signed(options.sign, method, path, headers, body ?? '');
   const response = await fetch(inject('baseUrl') + path, {
     method,
     headers,
-    ...(options.body !== undefined && {
-      body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
-    }),
+    ...(body !== undefined && { body }),
   });
   const text = await response.text();
-  let body: unknown = text;
+  let reply: unknown = text;
   try {
-    body = JSON.parse(text);
+    reply = JSON.parse(text);
   } catch {
     // not JSON: keep the text
   }
-  return { status: response.status, body };
+  return { status: response.status, body: reply };
+}
+
+/** The headers of `path?query` signed for the local stack (its host is the one fetch sends). */
+export function signed(
+  signing: Signing,
+  method: string,
+  pathAndQuery: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array,
+): Record<string, string> {
+  const q = pathAndQuery.indexOf('?');
+  const host = new URL(inject('baseUrl')).host;
+  const all = signRequest(
+    signing.credentials,
+    {
+      method,
+      path: q < 0 ? pathAndQuery : pathAndQuery.slice(0, q),
+      query: q < 0 ? '' : pathAndQuery.slice(q + 1),
+      headers: { ...headers, host },
+      body,
+    },
+    signing.at ?? Date.now(),
+  );
+  return signing.tamper ? signing.tamper(all) : all;
+}
+
+const keys = new Map<string, Promise<Credentials>>();
+/** An access key of the project with the role, issued once through the admin route. */
+export function accessKeyFor(projectId: string, role: Role = 'operator'): Promise<Credentials> {
+  const key = `${projectId}/${role}`;
+  if (!keys.has(key)) keys.set(key, issueAccessKey(projectId, role));
+  return keys.get(key) as Promise<Credentials>;
+}
+
+/** A new access key, through the admin route (v1), with an admin token. */
+export async function issueAccessKey(projectId: string, role: Role): Promise<Credentials> {
+  const created = await call('POST', `/v1.0/${projectId}/access-keys`, {
+    token: await tokenFor(projectId, 'admin'),
+    body: { role, description: 'e2e' },
+  });
+  if (created.status !== 200) throw new Error(`create access key: ${JSON.stringify(created)}`);
+  return { accessKey: created.body.credential.access, secretKey: created.body.credential.secret };
 }
 
 const tokens = new Map<string, Promise<string>>();

@@ -47,15 +47,39 @@ describe.each(trees)('the $prefix tree', (tree) => {
     call(method, at(path), { token, ...(body !== undefined && { body }) });
 
   it('creates a graph, and refuses a name taken or malformed', async () => {
-    const created = await send('POST', '/graphs', { graph: { name: `other_${tree.prefix.length}x` } });
+    const other = `other_${tree.prefix.length}x`;
+    const created = await send('POST', '/graphs', {
+      graph: { name: other, arch: 'x86_64', vpc_id: 'ignored' },
+    });
     expect(created.status).toBe(200);
     expect(created.body).toEqual({
       id: expect.stringMatching(UUID),
+      name: other,
       [k('jobId')]: expect.stringMatching(JOB_ID),
     });
     expectError(await send('POST', '/graphs', { graph: { name } }), tree, 400, 'GES.0001');
     expectError(await send('POST', '/graphs', { graph: { name: '1bad' } }), tree, 400, 'GES.7016');
     expectError(await send('POST', '/graphs', '{"graph":'), tree, 400, 'GES.7016');
+  });
+
+  it('refuses the engine options it would not honour with GES.0001, naming them, and creates nothing', async () => {
+    for (const [option, value] of [
+      ['encryption', { enable: true, master_key_id: 'k' }],
+      ['enable_rbac', true],
+      ['enable_full_text_index', true],
+      ['enable_hyg', true],
+      ['enable_multi_label', true],
+    ] as const) {
+      const refused = await send('POST', '/graphs', { graph: { name: 'refused_graph', [option]: value } });
+      expectError(refused, tree, 400, 'GES.0001');
+      expect(JSON.stringify(refused.body)).toContain(option);
+    }
+    const off = await send('POST', '/graphs', {
+      graph: { name: `plain_${tree.prefix.length}x`, encryption: { enable: false }, enable_rbac: false },
+    });
+    expect(off.status).toBe(200);
+    const list = await send('GET', '/graphs?offset=0&limit=100');
+    expect(list.body.graphs.map((g: { name: string }) => g.name)).not.toContain('refused_graph');
   });
 
   it('lists and gets graphs with their counts', async () => {
@@ -67,7 +91,8 @@ describe.each(trees)('the $prefix tree', (tree) => {
       id: graphId,
       name,
       status: '200',
-      [k('createdTime')]: expect.stringMatching(UTC),
+      created: expect.stringMatching(UTC),
+      updated: expect.stringMatching(UTC),
       [k('vertexNum')]: 2,
       [k('edgeNum')]: 1,
     });
@@ -94,7 +119,14 @@ describe.each(trees)('the $prefix tree', (tree) => {
       [k('beginTime')]: expect.stringMatching(UTC),
       [k('endTime')]: expect.stringMatching(UTC),
       [k('jobProgress')]: 100,
+      [k('progressDetail')]: {
+        vertices: { done: 2, expected: 2 },
+        edges: { done: 1, expected: 1 },
+        shards: { done: expect.any(Number), expected: expect.any(Number) },
+      },
     });
+    // GES's jobDetail describes import paths: none of ours, so none at all.
+    expect(job).not.toHaveProperty(k('jobDetail'));
     expectError(await send('GET', `/graphs/${graphId}/jobs/${'0'.repeat(32)}/status`), tree, 400, 'GES.8301');
     const elsewhere = await graphWith(project);
     expectError(
@@ -168,8 +200,14 @@ describe.each(trees)('the $prefix tree', (tree) => {
     });
 
     expectError(await send('POST', start), tree, 400, 'GES.7037');
+    const before = (await send('GET', `/graphs/${graphId}`)).body.graph;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const stopped = await send('POST', stop);
     expect(stopped.body).toEqual({ [k('jobId')]: expect.stringMatching(JOB_ID) });
+    const after = (await send('GET', `/graphs/${graphId}`)).body.graph;
+    // `updated` is when the status last changed; `created` stays.
+    expect(after).toMatchObject({ status: '900', created: before.created });
+    expect(after.updated > before.updated).toBe(true);
     expectError(await send('POST', stop), tree, 400, 'GES.7003');
     const write = await call(
       'POST',

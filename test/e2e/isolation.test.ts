@@ -2,11 +2,21 @@ import { decodeJwt, generateKeyPair, importPKCS8, SignJWT, UnsecuredJWT } from '
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mapLimit } from '../../lib/core/concurrency.js';
 import { localKeys } from '../../local/auth.js';
-import { call, graphWith, type Reply, tokenFor, waitForJob } from './client.js';
+import {
+  type Credentials,
+  call,
+  graphWith,
+  issueAccessKey,
+  type Reply,
+  type Signing,
+  tokenFor,
+  waitForJob,
+} from './client.js';
 import { changes, storeReader } from './records.js';
 import {
   type HttpRoute,
   type Ids,
+  isAdminRoute,
   PHANTOM,
   pathParameters,
   readService,
@@ -35,10 +45,15 @@ let bucket: string;
 let transfer: string;
 let before: Awaited<ReturnType<ReturnType<typeof storeReader>['snapshot']>>;
 let store: ReturnType<typeof storeReader>;
+let keysBefore: unknown;
 
 /** Tokens as a careless or hostile client would send them, each with the reason the 401 must give. */
 type BadToken = { name: string; token: string | null; reason: string };
 let badTokens: BadToken[];
+/** Signatures likewise, each made when it is sent. */
+type BadSignature = { name: string; signing: () => Signing; reason: string };
+let badSignatures: BadSignature[];
+let keys: { victimViewer: Credentials; victimOperator: Credentials; attackerAdmin: Credentials };
 
 async function sign(claims: Record<string, unknown>, key: Parameters<SignJWT['sign']>[0], exp: number) {
   return new SignJWT(claims)
@@ -66,12 +81,76 @@ beforeAll(async () => {
   expect(started.status).toBe(200);
   expect(await waitForJob(VICTIM, graph.graphId, started.body.jobId)).toMatchObject({ status: 'success' });
   const backups = await call('GET', `/v1.0/${VICTIM}/graphs/${graph.graphId}/backups`, { token });
+  keys = {
+    victimViewer: await issueAccessKey(VICTIM, 'viewer'),
+    victimOperator: await issueAccessKey(VICTIM, 'operator'),
+    attackerAdmin: await issueAccessKey(ATTACKER, 'admin'),
+  };
+  const victimAdmin = await issueAccessKey(VICTIM, 'admin');
+  const disabledKey = await issueAccessKey(VICTIM, 'admin');
+  const deletedKey = await issueAccessKey(VICTIM, 'admin');
+  const keyAdmin = (path: string, method: string) =>
+    call(method, `/v1.0/${VICTIM}/access-keys/${path}`, { token });
+  expect((await keyAdmin(`${disabledKey.accessKey}/disable`, 'POST')).status).toBe(200);
+  expect((await keyAdmin(deletedKey.accessKey, 'DELETE')).status).toBe(200);
+  const withoutHost = (h: Record<string, string>) => ({
+    ...h,
+    authorization: (h.authorization ?? '').replace('host;', ''),
+  });
+  badSignatures = [
+    {
+      name: 'an unknown access key',
+      signing: () => ({
+        credentials: { accessKey: 'UNKNOWNACCESSKEY0000', secretKey: victimAdmin.secretKey },
+      }),
+      reason: 'the access key is unknown',
+    },
+    {
+      name: 'a deleted access key',
+      signing: () => ({ credentials: deletedKey }),
+      reason: 'the access key is unknown',
+    },
+    {
+      name: 'a disabled access key',
+      signing: () => ({ credentials: disabledKey }),
+      reason: 'the access key is disabled',
+    },
+    {
+      name: "the victim's access key signed with the attacker's secret",
+      signing: () => ({
+        credentials: { accessKey: victimAdmin.accessKey, secretKey: keys.attackerAdmin.secretKey },
+      }),
+      reason: 'the signature does not match the request',
+    },
+    {
+      name: 'a signature of another date',
+      signing: () => ({
+        credentials: victimAdmin,
+        tamper: (h) => ({
+          ...h,
+          'x-sdk-date': h['x-sdk-date']?.replace(/\d(?=Z$)/, (d) => (d === '0' ? '1' : '0')) ?? '',
+        }),
+      }),
+      reason: 'the signature does not match the request',
+    },
+    {
+      name: 'a stale signature',
+      signing: () => ({ credentials: victimAdmin, at: Date.now() - 20 * 60_000 }),
+      reason: 'the signature has expired: X-Sdk-Date is more than 15 minutes away',
+    },
+    {
+      name: 'a signature that leaves out host',
+      signing: () => ({ credentials: victimAdmin, tamper: withoutHost }),
+      reason: 'SignedHeaders must include host',
+    },
+  ];
   victim = {
     projectId: VICTIM,
     graphId: graph.graphId,
     graphName: graph.name,
     backupId: started.body.backupId,
     jobId: started.body.jobId,
+    accessKeyId: victimAdmin.accessKey,
     backupName: backups.body.backupList[0].name,
   };
   phantom = { projectId: VICTIM, ...PHANTOM } as Ids;
@@ -89,7 +168,7 @@ beforeAll(async () => {
     JSON.stringify({ ...decodeJwt(attackerToken), project_id: VICTIM }),
   ).toString('base64url');
   badTokens = [
-    { name: 'no token', token: null, reason: 'the X-Auth-Token header is missing' },
+    { name: 'no token', token: null, reason: 'neither an X-Auth-Token nor an AK/SK signature was sent' },
     { name: 'a garbage token', token: 'garbage', reason: 'the token is malformed' },
     {
       name: 'an unsigned token (alg none)',
@@ -108,6 +187,7 @@ beforeAll(async () => {
     },
     { name: 'an expired token', token: await sign(admin, ours, now - 60), reason: 'the token has expired' },
   ];
+  keysBefore = (await call('GET', `/v1.0/${VICTIM}/access-keys`, { token })).body;
   before = await store.snapshot([VICTIM]);
 });
 
@@ -115,11 +195,12 @@ beforeAll(async () => {
 const sent: Record<string, number> = {};
 afterAll(() => console.info(`[isolation] ${routes?.length} routes; requests ${JSON.stringify(sent)}`));
 
-/** Sends the route's well-formed request with `ids` in it, as `token`. */
-function send(route: HttpRoute, ids: Ids, token: string | null): Promise<Reply> {
+/** Sends the route's well-formed request with `ids` in it, as `token` or signed as `signing` says. */
+function send(route: HttpRoute, ids: Ids, token: string | null, signing?: () => Signing): Promise<Reply> {
   const request = wellFormedRequest(route, ids, transfer);
   return call(route.method, withQuery(request.path, request.query), {
-    token,
+    token: signing ? null : token,
+    ...(signing && { sign: signing() }),
     ...(request.body !== undefined && { body: request.body }),
   });
 }
@@ -128,6 +209,8 @@ const errorBody = (route: HttpRoute, code: string, message: string) =>
   route.tree === 'v2' ? { error_code: code, error_msg: message } : { errorCode: code, errorMessage: message };
 const FORBIDDEN = ['GES.7041', 'Insufficient permission.'] as const;
 const isWrite = (route: HttpRoute) => route.method !== 'GET';
+/** What a viewer may not do: write, or manage access keys. */
+const beyondViewer = (route: HttpRoute) => isWrite(route) || isAdminRoute(route);
 
 /** Every answer that differs from the one expected, as `route / case: got`. */
 async function mismatches(
@@ -192,7 +275,7 @@ describe('tenant isolation on every route serverless.yml declares', () => {
 
   it("answers a viewer's token with 403 GES.7041 on every write, whether or not the resource exists", async () => {
     const viewer = await tokenFor(VICTIM, 'viewer');
-    const writes = routes.filter(isWrite);
+    const writes = routes.filter(beyondViewer);
     expect(writes.length).toBeGreaterThan(0);
     const cases = writes.flatMap((route) =>
       [victim, phantom].map((ids) => ({
@@ -205,17 +288,77 @@ describe('tenant isolation on every route serverless.yml declares', () => {
     expect(await mismatches('403 viewer write', cases)).toEqual([]);
   });
 
+  it('answers a bad, stale, unknown, disabled, deleted or tampered AK/SK signature with 401 APIGW.0301 and the reason, whether or not the resource exists', async () => {
+    const cases = routes.flatMap((route) =>
+      badSignatures.flatMap((bad) =>
+        [victim, phantom].map((ids) => ({
+          route,
+          label: `${bad.name} (${ids === victim ? 'real' : 'phantom'} ids)`,
+          send: () => send(route, ids, null, bad.signing),
+          expected: {
+            status: 401,
+            body: errorBody(route, 'APIGW.0301', `Incorrect IAM authentication information: ${bad.reason}`),
+          },
+        })),
+      ),
+    );
+    expect(cases.length).toBe(routes.length * badSignatures.length * 2);
+    expect(await mismatches('401 signature', cases)).toEqual([]);
+  });
+
+  it("answers another project's access key with 403 GES.7041 on every route, and the victim's viewer key with 403 on every write", async () => {
+    const cases = routes.flatMap((route) =>
+      [victim, phantom].flatMap((ids) => [
+        {
+          route,
+          label: `${ATTACKER} admin key (${ids === victim ? 'real' : 'phantom'} ids)`,
+          send: () => send(route, ids, null, () => ({ credentials: keys.attackerAdmin })),
+          expected: { status: 403, body: errorBody(route, ...FORBIDDEN) },
+        },
+        ...(beyondViewer(route)
+          ? [
+              {
+                route,
+                label: `${VICTIM} viewer key (${ids === victim ? 'real' : 'phantom'} ids)`,
+                send: () => send(route, ids, null, () => ({ credentials: keys.victimViewer })),
+                expected: { status: 403, body: errorBody(route, ...FORBIDDEN) },
+              },
+            ]
+          : []),
+        ...(isAdminRoute(route)
+          ? [
+              {
+                route,
+                label: `${VICTIM} operator key on an admin route (${ids === victim ? 'real' : 'phantom'} ids)`,
+                send: () => send(route, ids, null, () => ({ credentials: keys.victimOperator })),
+                expected: { status: 403, body: errorBody(route, ...FORBIDDEN) },
+              },
+            ]
+          : []),
+      ]),
+    );
+    expect(cases.filter((c) => c.label.includes('viewer key')).length).toBe(
+      routes.filter(beyondViewer).length * 2,
+    );
+    expect(await mismatches('403 signed', cases)).toEqual([]);
+  });
+
   it("lets a viewer read every route of its own project (the 403s above are the role's, not the route's)", async () => {
     const viewer = await tokenFor(VICTIM, 'viewer');
-    const reads = routes.filter((r) => !isWrite(r));
-    sent['viewer read'] = reads.length;
-    const replies = await mapLimit(reads, WRITE_CONCURRENCY, (route) => send(route, victim, viewer));
-    const refused = reads.flatMap((route, i) => {
+    const reads = routes.filter((r) => !beyondViewer(r));
+    sent['viewer read'] = reads.length * 2;
+    const replies = [
+      ...(await mapLimit(reads, WRITE_CONCURRENCY, (route) => send(route, victim, viewer))),
+      ...(await mapLimit(reads, WRITE_CONCURRENCY, (route) =>
+        send(route, victim, null, () => ({ credentials: keys.victimViewer })),
+      )),
+    ];
+    const refused = [...reads, ...reads].flatMap((route, i) => {
       const reply = replies[i] as Reply;
       const denied = reply.status === 401 || reply.status === 403 || reply.status >= 500;
       return denied ? [`${route.key}: ${reply.status} ${JSON.stringify(reply.body)}`] : [];
     });
-    expect(replies.filter((r) => r.status === 200).length).toBeGreaterThan(reads.length / 2);
+    expect(replies.filter((r) => r.status === 200).length).toBeGreaterThan(reads.length);
     expect(refused).toEqual([]);
   });
 
@@ -227,6 +370,7 @@ describe('tenant isolation on every route serverless.yml declares', () => {
       victim.backupId,
       victim.jobId,
       victim.backupName,
+      victim.accessKeyId,
       SECRET,
     ];
     // The victim's ids everywhere, and the attacker's own graph with the victim's backup and job.
@@ -268,6 +412,10 @@ describe('tenant isolation on every route serverless.yml declares', () => {
     expect(after.control.length).toBeGreaterThan(0);
     expect(after.graph.length).toBe(3);
     expect(changes(before, after)).toEqual([]);
+    // Its access keys live outside its partition (a signature names the key alone): the same check.
+    const keysAfter = await call('GET', `/v1.0/${VICTIM}/access-keys`, { token: await tokenFor(VICTIM) });
+    expect(keysAfter.body).toEqual(keysBefore);
+    expect((keysBefore as { credentials: unknown[] }).credentials.length).toBe(4);
   });
 
   it("refuses to import another project's backup from the service's own bucket", async () => {

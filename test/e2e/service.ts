@@ -65,6 +65,7 @@ export const PHANTOM: Record<string, string> = {
   backupId: NOBODY,
   jobId: '0'.repeat(32),
   graphName: 'nosuchgraph',
+  accessKeyId: 'NOSUCHACCESSKEY00000',
 };
 
 /** Does a concrete path match a declared one (a parameter matches one non-empty segment)? */
@@ -84,6 +85,7 @@ export type Ids = {
   graphName: string;
   backupId: string;
   jobId: string;
+  accessKeyId: string;
 };
 
 /** `known`: whether this table knows the route (one it does not know gets its path only). */
@@ -104,12 +106,18 @@ export function wellFormedRequest(route: HttpRoute, ids: Ids, transferBucket: st
     case 'POST /{projectId}/graphs/{graphId}/backups':
     case 'DELETE /{projectId}/graphs/{graphId}/backups/{backupId}':
     case 'GET /{projectId}/graphs/quotas':
+    case 'GET /{projectId}/access-keys':
+    case 'POST /{projectId}/access-keys/{accessKeyId}/disable':
+    case 'DELETE /{projectId}/access-keys/{accessKeyId}':
     case 'GET /{projectId}/graphs/{graphId}/jobs/{jobId}/status':
     case 'POST /{projectId}/graphs/{graphId}/stop':
     case 'GET /ges/v1.0/{projectId}/graphs/{graphName}/summary':
       break;
     case 'POST /{projectId}/graphs':
       body = { graph: { name: 'intruder_graph' } };
+      break;
+    case 'POST /{projectId}/access-keys':
+      body = { role: 'admin' };
       break;
     case 'GET /{projectId}/graphs':
     case 'GET /{projectId}/graphs/backups':
@@ -150,6 +158,9 @@ export function wellFormedRequest(route: HttpRoute, ids: Ids, transferBucket: st
   }
   return { path: fillPath(route.path, { ...ids }), query, ...(body !== undefined && { body }), known };
 }
+
+/** The routes that manage access (access keys): an admin's only, whatever the method. */
+export const isAdminRoute = (route: HttpRoute) => route.path.includes('/access-keys');
 
 /** `path?query` */
 export const withQuery = (path: string, query: Record<string, string>) => {

@@ -43,7 +43,7 @@ describe('authentication', () => {
   });
 
   it.each([
-    ['no token', async () => undefined, 'the X-Auth-Token header is missing'],
+    ['no token', async () => undefined, 'neither an X-Auth-Token nor an AK/SK signature was sent'],
     ['garbage', async () => 'not.a.jwt', 'the token is malformed'],
     ['a wrong signature', () => signWithOtherKey(admin), 'the token signature is not valid'],
     ['an expired token', () => sign(admin, Math.floor(Date.now() / 1000) - 60), 'the token has expired'],

@@ -151,7 +151,7 @@ describe('IAM', () => {
 
   it('gives every function a role of its own, not the shared default role', () => {
     const roles = functions().map((f) => roleOf(f.name));
-    expect(roles).toHaveLength(10);
+    expect(roles).toHaveLength(12);
     expect(new Set(roles).size).toBe(roles.length);
     for (const role of roles) {
       expect(resources[role]?.Type).toBe('AWS::IAM::Role');
@@ -168,6 +168,7 @@ describe('IAM', () => {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
       'sqs:SendMessage',
+      'kms:Decrypt',
     ],
     graphData: [
       'dynamodb:GetItem',
@@ -177,6 +178,7 @@ describe('IAM', () => {
       'dynamodb:DeleteItem',
       'dynamodb:BatchWriteItem',
       'dynamodb:Query',
+      'kms:Decrypt',
     ],
     backups: [
       'dynamodb:GetItem',
@@ -188,8 +190,9 @@ describe('IAM', () => {
       's3:GetObject',
       's3:DeleteObject',
       's3:ListBucket',
+      'kms:Decrypt',
     ],
-    jobs: ['dynamodb:GetItem', 'dynamodb:Query'],
+    jobs: ['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt'],
     jobWorker: [
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
@@ -207,8 +210,18 @@ describe('IAM', () => {
       's3:ListBucket',
       'events:PutEvents',
     ],
-    backupPolicies: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    backupPolicies: ['dynamodb:GetItem', 'dynamodb:PutItem', 'kms:Decrypt'],
     console: [],
+    notServed: [],
+    accessKeys: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'kms:Encrypt',
+      'kms:Decrypt',
+    ],
     runBackupPolicies: [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -244,6 +257,25 @@ describe('IAM', () => {
       .filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')))
       .flatMap((s) => asArray(s.Resource));
     for (const r of resourcesOfJobs) expect(JSON.stringify(r)).toContain('ControlTable');
+  });
+
+  it('lets the API functions use the access key seal key only, and only accessKeys encrypt with it', () => {
+    const key = JSON.stringify(getAtt('AccessKeySealKey'));
+    for (const f of functions()) {
+      const kms = statementsOf(roleOf(f.name)).filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith('kms:')),
+      );
+      for (const s of kms) {
+        expect(
+          asArray(s.Resource).map((r) => JSON.stringify(r)),
+          f.name,
+        ).toEqual([key]);
+        if (asArray(s.Action).includes('kms:Encrypt')) expect(f.name).toBe('accessKeys');
+      }
+      const api =
+        f.name !== 'notServed' && declaredRoutes[f.name as keyof typeof declaredRoutes] !== undefined;
+      expect(kms.length > 0, `${f.name} verifies signatures`).toBe(api);
+    }
   });
 
   it('lets only the worker reach other buckets, and only those of the transfer pattern', () => {
@@ -372,6 +404,19 @@ describe('the tables', () => {
   });
 });
 
+describe('the access key seal key', () => {
+  it('is a rotated symmetric KMS key, kept when the stack goes, that the API functions are told about', () => {
+    const key = resource('AccessKeySealKey');
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', EnableKeyRotation: true });
+    expect(key.DeletionPolicy).toBe('Retain');
+    for (const f of functions().filter((f) => f.name in declaredRoutes)) {
+      expect(f.properties.Environment.Variables.ACCESS_KEY_SEALER, f.name).toBe('kms');
+      expect(f.properties.Environment.Variables.KMS_KEY_ID, f.name).toEqual(getAtt('AccessKeySealKey'));
+    }
+  });
+});
+
 describe('the event bus', () => {
   it('exists under the name the functions publish to', () => {
     expect(resources.EventBus?.Type).toBe('AWS::Events::EventBus');
@@ -421,9 +466,11 @@ describe('the HTTP API', () => {
     expect(routes.map((r) => r.RouteKey)).toEqual(expect.arrayContaining(PUBLIC_ROUTES));
     const served = new Set<string>();
     for (const route of routes) {
-      const key = String(route.RouteKey);
-      // No catch-all: an unknown path is API Gateway's 404, never a function without a route table.
-      expect(key).not.toMatch(/^\$default|\{proxy\+\}/);
+      // `httpApi: '*'` in routes.json is API Gateway's `$default` route.
+      const key = route.RouteKey === '$default' ? '*' : String(route.RouteKey);
+      // One catch-all, `$default`, and only to notServed (checked below): no `{proxy+}` route that
+      // a function with a route table would have to match again.
+      expect(key).not.toMatch(/\{proxy\+\}/);
       // Authorization stays in the functions (see lib/http/api.ts): no authorizer rewrites their answers.
       expect(route.AuthorizationType ?? 'NONE', key).toBe('NONE');
       const integrationId = JSON.stringify(route.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
@@ -439,6 +486,22 @@ describe('the HTTP API', () => {
     }
     // ...and every declared route is deployed.
     expect([...served].sort()).toEqual(Object.values(declaredRoutes).flat().sort());
+  });
+
+  it('sends whatever no function serves, and only that, to notServed, which may touch nothing', () => {
+    const catchAll = ofType('AWS::ApiGatewayV2::Route').filter(
+      ([, r]) => r.Properties.RouteKey === '$default' || /\{proxy\+\}/.test(String(r.Properties.RouteKey)),
+    );
+    expect(catchAll.map(([, r]) => r.Properties.RouteKey)).toEqual(['$default']);
+    const integrationId =
+      JSON.stringify(catchAll[0]?.[1].Properties.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
+    const lambdaId =
+      (resource(integrationId).Properties.IntegrationUri as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ??
+      '';
+    expect(lambdaId).toBe(fn('notServed').logicalId);
+    expect(declaredRoutes.notServed).toEqual(['*']);
+    const actions = statementsOf(roleOf('notServed')).flatMap((s) => asArray(s.Action));
+    expect(actions.filter((a) => !a.startsWith('logs:'))).toEqual([]);
   });
 });
 

@@ -41,6 +41,18 @@ describe('errorResponse', () => {
     expect(errorResponse(new RouteNotFound(), 'v1').response).toMatchObject({ statusCode: 404 });
   });
 
+  it('answers an operation it does not serve with a GES 404 body in the tree of the path', () => {
+    const body = (version: 'v1' | 'v2') =>
+      JSON.parse(
+        (errorResponse(new RouteNotFound('GET /v2/p/graphs/metadatas'), version).response as { body: string })
+          .body,
+      );
+    const message =
+      'The API does not exist or has not been published in the environment: this service does not support GET /v2/p/graphs/metadatas.';
+    expect(body('v2')).toEqual({ error_code: 'APIGW.0101', error_msg: message });
+    expect(body('v1')).toEqual({ errorCode: 'APIGW.0101', errorMessage: message });
+  });
+
   it('hides an unknown fault behind a generic 500 and flags it for the log', () => {
     const { response, internal } = errorResponse(new Error('secret table name in stack'), 'v1');
     expect(response).toMatchObject({ statusCode: 500 });

@@ -69,6 +69,7 @@ describe('starting a backup (rules on the in-memory store)', () => {
         { projectId: PROJECT, graphId: full.graphId },
         first.jobId,
         GraphStatus.running,
+        0,
       ),
     ]);
     expect(ended.ok).toBe(true);

@@ -69,7 +69,7 @@ export const backupTask = jobTask<BackupJob>({
   failActions: (deps, job, end, at, runId) => [
     deps.jobs.end(job, end, at, runId),
     deps.backups.fail(job, at),
-    deps.graphs.release(job, job.jobId, GraphStatus.running),
+    deps.graphs.release(job, job.jobId, GraphStatus.running, at),
     deps.projects.giveBack(job.projectId, 'backupCount'),
   ],
 
@@ -229,7 +229,7 @@ async function finish(
       vertexNum: manifest.counts.vertices,
       edgeNum: manifest.counts.edges,
     }),
-    deps.graphs.release(job, job.jobId, GraphStatus.running),
+    deps.graphs.release(job, job.jobId, GraphStatus.running, deps.clock.now()),
   ]);
   return ended.ok ? 'ended' : 'lost';
 }

@@ -76,7 +76,7 @@ async function begin(deps: JobDeps, input: StartBackupInput) {
     job,
     backupTask,
     [
-      deps.graphs.transition(graph, GraphStatus.backingUp, job.jobId),
+      deps.graphs.transition(graph, GraphStatus.backingUp, job.createdAt, job.jobId),
       deps.backups.put(backup),
       deps.projects.reserve(projectId, 'backupCount', deps.config.backupQuota),
       ...tokenUse,

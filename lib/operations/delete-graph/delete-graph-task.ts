@@ -48,6 +48,6 @@ export const deleteGraphTask = jobTask<DeleteGraphJob>({
 
   failActions: (deps, job, end, at, runId) => [
     deps.jobs.end(job, end, at, runId),
-    deps.graphs.release(job, job.jobId, GraphStatus.deleted),
+    deps.graphs.release(job, job.jobId, GraphStatus.deleted, at),
   ],
 });

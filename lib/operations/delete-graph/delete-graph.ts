@@ -20,7 +20,7 @@ export async function deleteGraph(
     job,
     deleteGraphTask,
     [
-      deps.graphs.transition(graph, GraphStatus.deleted, job.jobId),
+      deps.graphs.transition(graph, GraphStatus.deleted, job.createdAt, job.jobId),
       deps.graphs.releaseName(graph),
       deps.projects.giveBack(graph.projectId, 'graphCount'),
     ],

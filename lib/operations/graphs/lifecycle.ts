@@ -18,7 +18,10 @@ async function instantJob(
   refusal: GesError,
 ) {
   const job = deps.jobs.ended(newJob(deps, graph, kind, {}));
-  const outcome = await deps.store.transact([deps.graphs.transition(graph, to), deps.jobs.put(job)]);
+  const outcome = await deps.store.transact([
+    deps.graphs.transition(graph, to, job.createdAt),
+    deps.jobs.put(job),
+  ]);
   if (!outcome.ok) throw refusal;
   return { jobId: job.jobId };
 }

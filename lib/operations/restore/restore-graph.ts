@@ -28,7 +28,10 @@ export async function restoreGraph(
     deps,
     job,
     restoreTask,
-    [deps.graphs.transition(graph, GraphStatus.starting, job.jobId), deps.backups.use(backup, job.jobId)],
+    [
+      deps.graphs.transition(graph, GraphStatus.starting, job.createdAt, job.jobId),
+      deps.backups.use(backup, job.jobId),
+    ],
     whyNot,
     input.requestId,
   );

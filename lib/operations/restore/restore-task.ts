@@ -87,7 +87,7 @@ export const restoreTask = jobTask<RestoreJob>({
 
     const switched = await deps.store.transact([
       deps.jobs.end(job, { status: 'success' }, deps.clock.now(), context.runId),
-      deps.graphs.release(job, job.jobId, GraphStatus.running, target.generation),
+      deps.graphs.release(job, job.jobId, GraphStatus.running, deps.clock.now(), target.generation),
       deps.backups.release(backup, job.jobId),
     ]);
     if (switched.ok) {
@@ -102,7 +102,7 @@ export const restoreTask = jobTask<RestoreJob>({
 
   failActions: (deps, job, end, at, runId) => [
     deps.jobs.end(job, end, at, runId),
-    deps.graphs.release(job, job.jobId, GraphStatus.stopped),
+    deps.graphs.release(job, job.jobId, GraphStatus.stopped, at),
     deps.backups.release(job, job.jobId),
   ],
 

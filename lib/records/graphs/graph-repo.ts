@@ -39,12 +39,12 @@ export class GraphRepo {
    * Moves a free graph from one status to another, optionally taking its lock for a job. Conditional
    * on the status, the generation and the lock as read, so of two racing requests one wins.
    */
-  transition(graph: GraphRecord, to: GraphStatusCode, lockFor?: string): Action {
+  transition(graph: GraphRecord, to: GraphStatusCode, at: number, lockFor?: string): Action {
     return {
       name: lockFor ? 'lock the graph' : 'move the graph',
       table: 'control',
       update: graphKey(graph.projectId, graph.graphId),
-      change: { set: { status: to, ...(lockFor && { lockJobId: lockFor }) } },
+      change: { set: { status: to, updatedAt: at, ...(lockFor && { lockJobId: lockFor }) } },
       if: when.and(
         when.eq('status', graph.status),
         when.absent('lockJobId'),
@@ -58,13 +58,17 @@ export class GraphRepo {
     graph: Pick<GraphRecord, 'projectId' | 'graphId'>,
     jobId: string,
     to: GraphStatusCode,
+    at: number,
     generation?: number,
   ): Action {
     return {
       name: 'release the graph',
       table: 'control',
       update: graphKey(graph.projectId, graph.graphId),
-      change: { set: { status: to, ...(generation !== undefined && { generation }) }, remove: ['lockJobId'] },
+      change: {
+        set: { status: to, updatedAt: at, ...(generation !== undefined && { generation }) },
+        remove: ['lockJobId'],
+      },
       if: when.eq('lockJobId', jobId),
     };
   }

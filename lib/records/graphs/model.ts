@@ -22,6 +22,8 @@ export type GraphRecord = {
   name: string;
   status: GraphStatusCode;
   createdAt: number;
+  /** When its status last changed (absent until it first does: then it is `createdAt`). */
+  updatedAt?: number;
   /** The data generation the graph reads and writes; a restore loads a new one and flips this. */
   generation: number;
   shards: number;

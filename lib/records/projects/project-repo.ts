@@ -1,7 +1,7 @@
 import { projectKey } from '../../core/keys.js';
 import { type Action, type Store, when } from '../../core/store.js';
 
-export type Counter = 'graphCount' | 'backupCount';
+export type Counter = 'graphCount' | 'backupCount' | 'accessKeyCount';
 
 /**
  * The project's counters, kept exact by riding in the same transactions as the records they count:
@@ -33,6 +33,10 @@ export class ProjectRepo {
 
   async counts(projectId: string): Promise<Record<Counter, number>> {
     const item = await this.store.get('control', projectKey(projectId));
-    return { graphCount: Number(item?.graphCount ?? 0), backupCount: Number(item?.backupCount ?? 0) };
+    return {
+      graphCount: Number(item?.graphCount ?? 0),
+      backupCount: Number(item?.backupCount ?? 0),
+      accessKeyCount: Number(item?.accessKeyCount ?? 0),
+    };
   }
 }
