@@ -219,7 +219,8 @@ describe('an API function behind a REST API', () => {
     expect(seen).toEqual([{ token: 'token-1', method: 'GET' }]);
     expect(result).toEqual({
       statusCode: 200,
-      headers: { 'content-type': 'application/json' },
+      // Every answer names its request (the id the logs carry).
+      headers: { 'content-type': 'application/json', 'x-request-id': expect.any(String) },
       body: JSON.stringify({ graphId: '0b4c3c4e-8f1a-4b55-9d1e-2c1d6a7e9f00', limit: '5' }),
     });
   });
