@@ -1,12 +1,18 @@
-import { z } from 'zod';
 import { blobDeps } from '../lib/composition/blobs.js';
 import { queueDeps } from '../lib/composition/queue.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
-import { uuidSchema } from '../lib/core/ids.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
 import { createAuthenticator } from '../lib/http/authenticate.js';
-import { backupPath, graphPath, pageQuery, projectPath } from '../lib/http/params.js';
+import {
+  backupFilesQuery,
+  backupPath,
+  exportBody,
+  graphPath,
+  importBody,
+  pageQuery,
+  projectPath,
+} from '../lib/http/params.js';
 import { header, jsonBody, pathParams, queryParams } from '../lib/http/request.js';
 import { backupListView, quotasView } from '../lib/http/views.js';
 import { startBackup } from '../lib/operations/backup/start-backup.js';
@@ -19,9 +25,6 @@ import routes from './routes.json' with { type: 'json' };
 
 const config = parseConfig();
 const deps = { ...recordDeps(config), ...queueDeps(config), ...blobDeps(config) };
-const exportBody = z.object({ backup_id: uuidSchema, export_path: z.string().min(3).max(1024) });
-const importBody = z.object({ import_path: z.string().min(3).max(1024) });
-const backupFilesQuery = z.object({ backup_id: uuidSchema });
 
 export const handler = httpApi(
   routes.backups,

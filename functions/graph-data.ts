@@ -1,19 +1,17 @@
-import { z } from 'zod';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
 import { GesError } from '../lib/core/errors.js';
 import { httpApi } from '../lib/http/api.js';
 import { createAuthenticator } from '../lib/http/authenticate.js';
-import { graphNamePath } from '../lib/http/params.js';
+import { batchAddQuery, graphNamePath } from '../lib/http/params.js';
 import { jsonBody, pathParams, type queryParams } from '../lib/http/request.js';
 import { addElements, summarize } from '../lib/operations/graphs/data-plane.js';
 import { edgeBatchSchema, vertexBatchSchema } from '../lib/records/graphs/model.js';
 import routes from './routes.json' with { type: 'json' };
 
 const deps = recordDeps(parseConfig());
-const batchAdd = z.object({ action_id: z.string() }).refine((q) => q.action_id === 'batch-add');
 const onlyBatchAdd = (event: Parameters<typeof queryParams>[0]) => {
-  if (!batchAdd.safeParse(event.queryStringParameters ?? {}).success) throw new GesError('GES.7048');
+  if (!batchAddQuery.safeParse(event.queryStringParameters ?? {}).success) throw new GesError('GES.7048');
 };
 
 export const handler = httpApi(

@@ -1,12 +1,11 @@
-import { z } from 'zod';
 import { queueDeps } from '../lib/composition/queue.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
 import { GesError } from '../lib/core/errors.js';
-import { graphNameSchema } from '../lib/core/ids.js';
 import { bothTrees, httpApi, type Route } from '../lib/http/api.js';
 import { createAuthenticator } from '../lib/http/authenticate.js';
 import {
+  createBody,
   deleteGraphQuery,
   graphActionQuery,
   graphPath,
@@ -24,7 +23,6 @@ import routes from './routes.json' with { type: 'json' };
 
 const config = parseConfig();
 const deps = { ...recordDeps(config), ...queueDeps(config) };
-const createBody = z.object({ graph: z.object({ name: graphNameSchema }) });
 
 const stop: Route = async (event) => stopGraph(deps, pathParams(event, graphPath));
 /** Start, with the graph's own data or, given a backup, with the backup's (a restore). */
