@@ -14,6 +14,12 @@ import {
   projectPath,
 } from '../lib/http/params.js';
 import { header, jsonBody, pathParams, queryParams } from '../lib/http/request.js';
+import type {
+  BackupFilesView,
+  EmptyAnswer,
+  JobAndBackupAnswer,
+  JobIdAnswer,
+} from '../lib/http/response-schemas.js';
 import { backupListView, quotasView } from '../lib/http/views.js';
 import { startBackup } from '../lib/operations/backup/start-backup.js';
 import { backupFiles } from '../lib/operations/catalog/backup-files.js';
@@ -29,12 +35,15 @@ const deps = { ...recordDeps(config), ...queueDeps(config), ...blobDeps(config) 
 export const handler = httpApi(
   routes.backups,
   {
-    ...bothTrees('POST', '/{projectId}/graphs/{graphId}/backups', async (event) =>
-      startBackup(deps, {
-        ...pathParams(event, graphPath),
-        requestId: event.requestContext.requestId,
-        clientToken: header(event, 'x-client-token', clientTokenSchema),
-      }),
+    ...bothTrees(
+      'POST',
+      '/{projectId}/graphs/{graphId}/backups',
+      async (event) =>
+        (await startBackup(deps, {
+          ...pathParams(event, graphPath),
+          requestId: event.requestContext.requestId,
+          clientToken: header(event, 'x-client-token', clientTokenSchema),
+        })) satisfies JobAndBackupAnswer,
     ),
     ...bothTrees('GET', '/{projectId}/graphs/backups', async (event) =>
       backupListView(
@@ -46,32 +55,34 @@ export const handler = httpApi(
         await listBackups(deps, { ...pathParams(event, graphPath), ...queryParams(event, pageQuery) }),
       ),
     ),
-    ...bothTrees('DELETE', '/{projectId}/graphs/{graphId}/backups/{backupId}', async (event) =>
-      deleteBackup(deps, pathParams(event, backupPath)),
+    ...bothTrees(
+      'DELETE',
+      '/{projectId}/graphs/{graphId}/backups/{backupId}',
+      async (event) => (await deleteBackup(deps, pathParams(event, backupPath))) satisfies EmptyAnswer,
     ),
     ...bothTrees('GET', '/{projectId}/graphs/quotas', async (event) =>
       quotasView(await quotas(deps, pathParams(event, projectPath).projectId)),
     ),
     'POST /v2/{projectId}/graphs/{graphId}/backups/export': async (event) => {
       const body = jsonBody(event, exportBody);
-      return exportBackup(deps, {
+      return (await exportBackup(deps, {
         ...pathParams(event, graphPath),
         backupId: body.backup_id,
         exportPath: body.export_path,
         requestId: event.requestContext.requestId,
-      });
+      })) satisfies JobIdAnswer;
     },
     'POST /v2/{projectId}/graphs/{graphId}/backups/import': async (event) =>
-      importBackup(deps, {
+      (await importBackup(deps, {
         ...pathParams(event, graphPath),
         importPath: jsonBody(event, importBody).import_path,
         requestId: event.requestContext.requestId,
-      }),
+      })) satisfies JobAndBackupAnswer,
     'GET /v2/{projectId}/graphs/{graphId}/backup-files': async (event) =>
-      backupFiles(deps, {
+      (await backupFiles(deps, {
         ...pathParams(event, graphPath),
         backupId: queryParams(event, backupFilesQuery).backup_id,
-      }),
+      })) satisfies BackupFilesView,
   },
   createAuthenticator(),
 );

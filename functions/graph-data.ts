@@ -5,6 +5,7 @@ import { httpApi } from '../lib/http/api.js';
 import { createAuthenticator } from '../lib/http/authenticate.js';
 import { batchAddQuery, graphNamePath } from '../lib/http/params.js';
 import { jsonBody, pathParams, type queryParams } from '../lib/http/request.js';
+import type { BatchAddAnswer, SummaryView } from '../lib/http/response-schemas.js';
 import { addElements, summarize } from '../lib/operations/graphs/data-plane.js';
 import { edgeBatchSchema, vertexBatchSchema } from '../lib/records/graphs/model.js';
 import routes from './routes.json' with { type: 'json' };
@@ -20,15 +21,21 @@ export const handler = httpApi(
     'POST /ges/v1.0/{projectId}/graphs/{graphName}/vertices/action': async (event) => {
       const path = pathParams(event, graphNamePath);
       onlyBatchAdd(event);
-      return addElements(deps, { ...path, elements: jsonBody(event, vertexBatchSchema).vertices });
+      return (await addElements(deps, {
+        ...path,
+        elements: jsonBody(event, vertexBatchSchema).vertices,
+      })) satisfies BatchAddAnswer;
     },
     'POST /ges/v1.0/{projectId}/graphs/{graphName}/edges/action': async (event) => {
       const path = pathParams(event, graphNamePath);
       onlyBatchAdd(event);
-      return addElements(deps, { ...path, elements: jsonBody(event, edgeBatchSchema).edges });
+      return (await addElements(deps, {
+        ...path,
+        elements: jsonBody(event, edgeBatchSchema).edges,
+      })) satisfies BatchAddAnswer;
     },
     'GET /ges/v1.0/{projectId}/graphs/{graphName}/summary': async (event) =>
-      summarize(deps, pathParams(event, graphNamePath)),
+      (await summarize(deps, pathParams(event, graphNamePath))) satisfies SummaryView,
   },
   createAuthenticator(),
 );
