@@ -19,6 +19,16 @@ const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}
  */
 export function snakeCased<S extends z.ZodType>(schema: S): z.ZodType {
   const s = schema as unknown as z.ZodType;
+  // One twin per schema: the v2 document refers to a nested twin by the same name everywhere.
+  const known = twins.get(s);
+  if (known) return known;
+  const twin = twinOf(s);
+  twins.set(s, twin);
+  return twin;
+}
+const twins = new WeakMap<z.ZodType, z.ZodType>();
+
+function twinOf(s: z.ZodType): z.ZodType {
   const description = s.description;
   const described = (t: z.ZodType) => (description ? t.describe(description) : t);
   if (s instanceof z.ZodObject) {
