@@ -312,7 +312,15 @@ export function buildDocument() {
           security: [],
           ...(open.params && { request: { params: open.params } }),
           responses: {
-            200: { description: open.summary, content: { [open.type]: { schema: z.string() } } },
+            200: {
+              description: open.summary,
+              content: {
+                [open.type]: {
+                  schema:
+                    open.type === 'application/json' ? z.looseObject({ openapi: z.string() }) : z.string(),
+                },
+              },
+            },
             404: { description: 'No such file', content: { 'text/plain': { schema: z.string() } } },
           },
         });
