@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../console/build.js';
 import declaredRoutes from '../../functions/routes.json' with { type: 'json' };
 import { osls, type Run, scratchService } from '../support/osls.js';
 
