@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  * cached, the script and the style are named by their content and cached for a year.
  */
 
-export type ConsoleAssets = { js: string; css: string };
+/** `openapi`: the API's OpenAPI document (openapi.json), served at `/openapi.json` beside the console. */
+export type ConsoleAssets = { js: string; css: string; openapi?: string };
 export type ConsoleRequest = { rawPath: string; requestContext?: { http?: { method?: string } } };
 export type ConsoleResponse = { statusCode: number; headers: Record<string, string>; body: string };
 
@@ -56,10 +57,16 @@ export function consoleHandler(assets: ConsoleAssets) {
     // Everything up to /console: a stage's prefix, if the API has one.
     const root = at < 0 ? '/console' : path.slice(0, at + '/console'.length);
     const rest = at < 0 ? undefined : path.slice(at + '/console'.length);
+    // The API's document, at /openapi.json (after a stage's prefix, if any).
+    const openapi =
+      at < 0 && assets.openapi !== undefined && /^(\/[^/]+)?\/openapi\.json$/.test(path)
+        ? { type: 'application/json', body: assets.openapi, cache: 'no-cache' }
+        : undefined;
     // The page, at /console and /console/ alike (serverless-offline hands both over as /console), its
     // files named absolutely so that either works.
     const file =
-      rest === '' || rest === '/' || rest === '/index.html'
+      openapi ??
+      (rest === '' || rest === '/' || rest === '/index.html'
         ? {
             type: 'text/html; charset=utf-8',
             body: page(`${root}/${jsName}`, `${root}/${cssName}`),
@@ -67,7 +74,7 @@ export function consoleHandler(assets: ConsoleAssets) {
           }
         : rest?.startsWith('/')
           ? files[rest.slice(1)]
-          : undefined;
+          : undefined);
     if (!file) {
       return {
         statusCode: 404,

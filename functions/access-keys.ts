@@ -1,10 +1,8 @@
-import { z } from 'zod';
 import { apiAuthenticator, sealerDeps } from '../lib/composition/access-keys.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
-import { ROLES } from '../lib/core/roles.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
-import { projectPath } from '../lib/http/params.js';
+import { accessKeyPath, createAccessKeyBody, projectPath } from '../lib/http/params.js';
 import { jsonBody, pathParams } from '../lib/http/request.js';
 import { accessKeyView } from '../lib/http/views.js';
 import {
@@ -13,30 +11,30 @@ import {
   disableAccessKey,
   listAccessKeys,
 } from '../lib/operations/access-keys/access-keys.js';
-import { accessKeyIdSchema } from '../lib/records/access-keys/model.js';
 import routes from './routes.json' with { type: 'json' };
 
 /** Access keys of a project (ours): an admin's routes only. The secret key is in one answer, once. */
 const deps = { ...recordDeps(parseConfig()), ...sealerDeps() };
-const keyPath = projectPath.extend({ accessKeyId: accessKeyIdSchema });
-const createBody = z.object({ role: z.enum(ROLES), description: z.string().max(255).optional() });
 
 export const handler = httpApi(
   routes.accessKeys,
   {
     ...bothTrees('POST', '/{projectId}/access-keys', async (event) => {
       const { projectId } = pathParams(event, projectPath);
-      const { key, secretKey } = await createAccessKey(deps, { projectId, ...jsonBody(event, createBody) });
+      const { key, secretKey } = await createAccessKey(deps, {
+        projectId,
+        ...jsonBody(event, createAccessKeyBody),
+      });
       return { credential: { ...accessKeyView(key), secret: secretKey } };
     }),
     ...bothTrees('GET', '/{projectId}/access-keys', async (event) => ({
       credentials: (await listAccessKeys(deps, pathParams(event, projectPath))).map(accessKeyView),
     })),
     ...bothTrees('POST', '/{projectId}/access-keys/{accessKeyId}/disable', async (event) => ({
-      credential: accessKeyView(await disableAccessKey(deps, pathParams(event, keyPath))),
+      credential: accessKeyView(await disableAccessKey(deps, pathParams(event, accessKeyPath))),
     })),
     ...bothTrees('DELETE', '/{projectId}/access-keys/{accessKeyId}', async (event) => {
-      await deleteAccessKey(deps, pathParams(event, keyPath));
+      await deleteAccessKey(deps, pathParams(event, accessKeyPath));
       return {};
     }),
   },

@@ -1,13 +1,25 @@
-import { z } from 'zod';
 import { apiAuthenticator } from '../lib/composition/access-keys.js';
 import { blobDeps } from '../lib/composition/blobs.js';
 import { queueDeps } from '../lib/composition/queue.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
-import { uuidSchema } from '../lib/core/ids.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
-import { backupPath, graphPath, pageQuery, projectPath } from '../lib/http/params.js';
+import {
+  backupFilesQuery,
+  backupPath,
+  exportBody,
+  graphPath,
+  importBody,
+  pageQuery,
+  projectPath,
+} from '../lib/http/params.js';
 import { header, jsonBody, pathParams, queryParams } from '../lib/http/request.js';
+import type {
+  BackupFilesView,
+  EmptyAnswer,
+  JobAndBackupAnswer,
+  JobIdAnswer,
+} from '../lib/http/response-schemas.js';
 import { backupListView, quotasView } from '../lib/http/views.js';
 import { startBackup } from '../lib/operations/backup/start-backup.js';
 import { backupFiles } from '../lib/operations/catalog/backup-files.js';
@@ -19,19 +31,19 @@ import routes from './routes.json' with { type: 'json' };
 
 const config = parseConfig();
 const deps = { ...recordDeps(config), ...queueDeps(config), ...blobDeps(config) };
-const exportBody = z.object({ backup_id: uuidSchema, export_path: z.string().min(3).max(1024) });
-const importBody = z.object({ import_path: z.string().min(3).max(1024) });
-const backupFilesQuery = z.object({ backup_id: uuidSchema });
 
 export const handler = httpApi(
   routes.backups,
   {
-    ...bothTrees('POST', '/{projectId}/graphs/{graphId}/backups', async (event) =>
-      startBackup(deps, {
-        ...pathParams(event, graphPath),
-        requestId: event.requestContext.requestId,
-        clientToken: header(event, 'x-client-token', clientTokenSchema),
-      }),
+    ...bothTrees(
+      'POST',
+      '/{projectId}/graphs/{graphId}/backups',
+      async (event) =>
+        (await startBackup(deps, {
+          ...pathParams(event, graphPath),
+          requestId: event.requestContext.requestId,
+          clientToken: header(event, 'x-client-token', clientTokenSchema),
+        })) satisfies JobAndBackupAnswer,
     ),
     ...bothTrees('GET', '/{projectId}/graphs/backups', async (event) =>
       backupListView(
@@ -43,32 +55,34 @@ export const handler = httpApi(
         await listBackups(deps, { ...pathParams(event, graphPath), ...queryParams(event, pageQuery) }),
       ),
     ),
-    ...bothTrees('DELETE', '/{projectId}/graphs/{graphId}/backups/{backupId}', async (event) =>
-      deleteBackup(deps, pathParams(event, backupPath)),
+    ...bothTrees(
+      'DELETE',
+      '/{projectId}/graphs/{graphId}/backups/{backupId}',
+      async (event) => (await deleteBackup(deps, pathParams(event, backupPath))) satisfies EmptyAnswer,
     ),
     ...bothTrees('GET', '/{projectId}/graphs/quotas', async (event) =>
       quotasView(await quotas(deps, pathParams(event, projectPath).projectId)),
     ),
     'POST /v2/{projectId}/graphs/{graphId}/backups/export': async (event) => {
       const body = jsonBody(event, exportBody);
-      return exportBackup(deps, {
+      return (await exportBackup(deps, {
         ...pathParams(event, graphPath),
         backupId: body.backup_id,
         exportPath: body.export_path,
         requestId: event.requestContext.requestId,
-      });
+      })) satisfies JobIdAnswer;
     },
     'POST /v2/{projectId}/graphs/{graphId}/backups/import': async (event) =>
-      importBackup(deps, {
+      (await importBackup(deps, {
         ...pathParams(event, graphPath),
         importPath: jsonBody(event, importBody).import_path,
         requestId: event.requestContext.requestId,
-      }),
+      })) satisfies JobAndBackupAnswer,
     'GET /v2/{projectId}/graphs/{graphId}/backup-files': async (event) =>
-      backupFiles(deps, {
+      (await backupFiles(deps, {
         ...pathParams(event, graphPath),
         backupId: queryParams(event, backupFilesQuery).backup_id,
-      }),
+      })) satisfies BackupFilesView,
   },
   apiAuthenticator(deps),
 );

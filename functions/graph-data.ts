@@ -1,19 +1,18 @@
-import { z } from 'zod';
 import { apiAuthenticator } from '../lib/composition/access-keys.js';
 import { recordDeps } from '../lib/composition/records.js';
 import { parseConfig } from '../lib/core/config.js';
 import { GesError } from '../lib/core/errors.js';
 import { httpApi } from '../lib/http/api.js';
-import { graphNamePath } from '../lib/http/params.js';
+import { batchAddQuery, graphNamePath } from '../lib/http/params.js';
 import { jsonBody, pathParams, type queryParams } from '../lib/http/request.js';
+import type { BatchAddAnswer, SummaryView } from '../lib/http/response-schemas.js';
 import { addElements, summarize } from '../lib/operations/graphs/data-plane.js';
 import { edgeBatchSchema, vertexBatchSchema } from '../lib/records/graphs/model.js';
 import routes from './routes.json' with { type: 'json' };
 
 const deps = recordDeps(parseConfig());
-const batchAdd = z.object({ action_id: z.string() }).refine((q) => q.action_id === 'batch-add');
 const onlyBatchAdd = (event: Parameters<typeof queryParams>[0]) => {
-  if (!batchAdd.safeParse(event.queryStringParameters ?? {}).success) throw new GesError('GES.7048');
+  if (!batchAddQuery.safeParse(event.queryStringParameters ?? {}).success) throw new GesError('GES.7048');
 };
 
 export const handler = httpApi(
@@ -22,15 +21,21 @@ export const handler = httpApi(
     'POST /ges/v1.0/{projectId}/graphs/{graphName}/vertices/action': async (event) => {
       const path = pathParams(event, graphNamePath);
       onlyBatchAdd(event);
-      return addElements(deps, { ...path, elements: jsonBody(event, vertexBatchSchema).vertices });
+      return (await addElements(deps, {
+        ...path,
+        elements: jsonBody(event, vertexBatchSchema).vertices,
+      })) satisfies BatchAddAnswer;
     },
     'POST /ges/v1.0/{projectId}/graphs/{graphName}/edges/action': async (event) => {
       const path = pathParams(event, graphNamePath);
       onlyBatchAdd(event);
-      return addElements(deps, { ...path, elements: jsonBody(event, edgeBatchSchema).edges });
+      return (await addElements(deps, {
+        ...path,
+        elements: jsonBody(event, edgeBatchSchema).edges,
+      })) satisfies BatchAddAnswer;
     },
     'GET /ges/v1.0/{projectId}/graphs/{graphName}/summary': async (event) =>
-      summarize(deps, pathParams(event, graphNamePath)),
+      (await summarize(deps, pathParams(event, graphNamePath))) satisfies SummaryView,
   },
   apiAuthenticator(deps),
 );

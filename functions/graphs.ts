@@ -15,6 +15,12 @@ import {
   supportedGraph,
 } from '../lib/http/params.js';
 import { jsonBody, optionalJsonBody, pathParams, queryParams } from '../lib/http/request.js';
+import type {
+  CreateGraphAnswer,
+  GraphAnswer,
+  GraphListView,
+  JobIdAnswer,
+} from '../lib/http/response-schemas.js';
 import { graphView } from '../lib/http/views.js';
 import { deleteGraph } from '../lib/operations/delete-graph/delete-graph.js';
 import { createGraph, getGraph, listGraphs } from '../lib/operations/graphs/graphs.js';
@@ -25,14 +31,17 @@ import routes from './routes.json' with { type: 'json' };
 const config = parseConfig();
 const deps = { ...recordDeps(config), ...queueDeps(config) };
 
-const stop: Route = async (event) => stopGraph(deps, pathParams(event, graphPath));
+const stop: Route = async (event) =>
+  (await stopGraph(deps, pathParams(event, graphPath))) satisfies JobIdAnswer;
 /** Start, with the graph's own data or, given a backup, with the backup's (a restore). */
 const start: Route = async (event) => {
   const ids = pathParams(event, graphPath);
   const backupId = optionalJsonBody(event, startBody)?.graph_backup_id;
-  return backupId
-    ? restoreGraph(deps, { ...ids, backupId, requestId: event.requestContext.requestId })
-    : startGraph(deps, ids);
+  return (
+    backupId
+      ? await restoreGraph(deps, { ...ids, backupId, requestId: event.requestContext.requestId })
+      : await startGraph(deps, ids)
+  ) satisfies JobIdAnswer;
 };
 
 export const handler = httpApi(
@@ -44,24 +53,30 @@ export const handler = httpApi(
         projectId,
         name: supportedGraph(jsonBody(event, createGraphBody)).name,
       });
-      return { id: graph.graphId, name: graph.name, jobId };
+      return { id: graph.graphId, name: graph.name, jobId } satisfies CreateGraphAnswer;
     }),
     ...bothTrees('GET', '/{projectId}/graphs', async (event) => {
       const { total, graphs } = await listGraphs(deps, {
         ...pathParams(event, projectPath),
         ...queryParams(event, pageQuery),
       });
-      return { graphCount: total, graphs: graphs.map(graphView) };
+      return { graphCount: total, graphs: graphs.map(graphView) } satisfies GraphListView;
     }),
-    ...bothTrees('GET', '/{projectId}/graphs/{graphId}', async (event) => ({
-      graph: graphView(await getGraph(deps, pathParams(event, graphPath))),
-    })),
-    ...bothTrees('DELETE', '/{projectId}/graphs/{graphId}', async (event) =>
-      deleteGraph(deps, {
-        ...pathParams(event, graphPath),
-        ...queryParams(event, deleteGraphQuery),
-        requestId: event.requestContext.requestId,
-      }),
+    ...bothTrees(
+      'GET',
+      '/{projectId}/graphs/{graphId}',
+      async (event) =>
+        ({ graph: graphView(await getGraph(deps, pathParams(event, graphPath))) }) satisfies GraphAnswer,
+    ),
+    ...bothTrees(
+      'DELETE',
+      '/{projectId}/graphs/{graphId}',
+      async (event) =>
+        (await deleteGraph(deps, {
+          ...pathParams(event, graphPath),
+          ...queryParams(event, deleteGraphQuery),
+          requestId: event.requestContext.requestId,
+        })) satisfies JobIdAnswer,
     ),
     'POST /v1.0/{projectId}/graphs/{graphId}/action': async (event, version, context) => {
       pathParams(event, graphPath);

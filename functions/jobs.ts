@@ -4,6 +4,7 @@ import { parseConfig } from '../lib/core/config.js';
 import { bothTrees, httpApi } from '../lib/http/api.js';
 import { jobListQuery, jobPath, projectPath } from '../lib/http/params.js';
 import { pathParams, queryParams } from '../lib/http/request.js';
+import type { JobListView } from '../lib/http/response-schemas.js';
 import { jobView } from '../lib/http/views.js';
 import { getJob, listJobs } from '../lib/operations/catalog/jobs.js';
 import routes from './routes.json' with { type: 'json' };
@@ -22,7 +23,7 @@ export const handler = httpApi(
         ...pathParams(event, projectPath),
         ...queryParams(event, jobListQuery),
       });
-      return { jobCount: total, jobList: jobs.map((job) => jobView(job, version)) };
+      return { jobCount: total, jobList: jobs.map((job) => jobView(job, version)) } satisfies JobListView;
     }),
   },
   apiAuthenticator(deps),

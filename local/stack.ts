@@ -36,6 +36,8 @@ export type Stack = Services & {
   baseUrl: string;
   /** The web console, served by the `console` function. */
   consoleUrl: string;
+  /** The API's OpenAPI document (openapi.json), served by the `console` function. */
+  openapiUrl: string;
   /** The local EventBridge: where PutEvents goes, and every event put so far. */
   eventBus: Pick<LocalEventBus, 'endpoint' | 'events'>;
   /** Resolves when the worker has nothing in flight and the job queue has nothing visible. */
@@ -132,6 +134,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...services,
       baseUrl: offline.baseUrl,
       consoleUrl: `${offline.baseUrl}/console/`,
+      openapiUrl: `${offline.baseUrl}/openapi.json`,
       eventBus: { endpoint: bus.endpoint, events: () => bus.events() },
       idle: () => worker.idle(),
       stop: () => cleanup.run(),

@@ -123,6 +123,7 @@ function printUsage(stack: Stack, graphId: string): void {
   console.log(`
 The backup service is running at ${stack.baseUrl}
   Web console: ${stack.consoleUrl}  (project "${PROJECT}", the token below)
+  OpenAPI: ${stack.openapiUrl}
   DynamoDB Local: ${stack.endpoints.dynamodb}    SQS and S3 (fauxqs): ${stack.endpoints.sqs}
   Tables and backups are kept in ${DATA_DIR} across restarts (npm start -- --fresh starts empty).
 

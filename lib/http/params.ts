@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { badParameter } from '../core/errors.js';
 import { graphNameSchema, jobIdSchema, projectIdSchema, uuidSchema } from '../core/ids.js';
+import { ROLES } from '../core/roles.js';
+import { accessKeyIdSchema } from '../records/access-keys/model.js';
+
+/**
+ * The request schemas of every route (path, query, body), the ones the handlers validate with and
+ * scripts/openapi.ts describes the API from (openapi.json).
+ */
 
 /** The path parameters of every route, validated the same way everywhere. */
 export const projectPath = z.object({ projectId: projectIdSchema });
@@ -14,7 +21,8 @@ const integer = (min: number, max: number, fallback: number) =>
     .regex(/^\d{1,9}$/)
     .transform(Number)
     .pipe(z.number().int().min(min).max(max))
-    .default(fallback);
+    // The fallback is the query string's, parsed like a given value (and so described as a string).
+    .prefault(String(fallback));
 
 export const pageQuery = z.object({ offset: integer(0, 1_000_000_000, 0), limit: integer(1, 100, 10) });
 
@@ -103,3 +111,29 @@ export function supportedGraph(body: z.infer<typeof createGraphBody>): { name: s
 export const graphActionQuery = z.object({ action_id: z.string() });
 /** The body of start: the backup to start from, snake_case even in v1. */
 export const startBody = z.object({ graph_backup_id: uuidSchema.optional() });
+
+/** The body of a backup policy: v1 spells it keepAuto, v2 keep_auto. */
+export const policyBody = z
+  .object({
+    enabled: z.boolean(),
+    schedule: z.string().min(1).max(256),
+    keepAuto: z.number().int().min(1).max(100).optional(),
+    keep_auto: z.number().int().min(1).max(100).optional(),
+  })
+  .transform(({ keep_auto, keepAuto, ...rest }) => ({ ...rest, keepAuto: keepAuto ?? keep_auto ?? 7 }));
+
+/** v2 export, import and backup-files. */
+export const exportBody = z.object({ backup_id: uuidSchema, export_path: z.string().min(3).max(1024) });
+export const importBody = z.object({ import_path: z.string().min(3).max(1024) });
+export const backupFilesQuery = z.object({ backup_id: uuidSchema });
+
+/** The data plane's `action_id`: batch-add only (anything else is GES.7048). */
+export const batchAddQuery = z.object({ action_id: z.literal('batch-add') });
+
+/** An access key of the project, by its id (the AK). */
+export const accessKeyPath = projectPath.extend({ accessKeyId: accessKeyIdSchema });
+/** The body that creates an access key: its role, and what it is for. */
+export const createAccessKeyBody = z.object({
+  role: z.enum(ROLES),
+  description: z.string().max(255).optional(),
+});

@@ -4,23 +4,32 @@ import { FORMAT_VERSION } from '../records/backups/format.js';
 import type { BackupRecord } from '../records/backups/model.js';
 import type { JobRecord } from '../records/jobs/model.js';
 import type { PolicyRecord } from '../records/policies/policy-repo.js';
+import type {
+  BackupListView,
+  BackupView,
+  GraphView,
+  JobView,
+  PolicyView,
+  QuotasView,
+} from './response-schemas.js';
 import type { ApiVersion } from './responses.js';
 
 /**
  * The GES views of the records, in v1 spelling (the v2 tree gets them snake-cased by `wire.ts`):
- * the domain returns records, and only this edge knows how GES names their fields.
+ * the domain returns records, and only this edge knows how GES names their fields. Each returns the
+ * type of its schema in response-schemas.ts, the one openapi.json describes.
  */
 
 /** A graph with its counts; `created` and `updated` as GES's SDK models name them. */
 export function graphView(graph: {
   graphId: string;
   name: string;
-  status: string;
+  status: GraphView['status'];
   createdAt: number;
   updatedAt?: number;
   vertexNum: number;
   edgeNum: number;
-}) {
+}): GraphView {
   return {
     id: graph.graphId,
     name: graph.name,
@@ -39,7 +48,7 @@ export function sizeInMb(backup: Pick<BackupRecord, 'sizeBytes' | 'vertexNum' | 
 }
 
 /** The Backup object of the spec. */
-export function backupView(b: BackupRecord) {
+export function backupView(b: BackupRecord): BackupView {
   return {
     id: b.backupId,
     name: b.name,
@@ -63,7 +72,7 @@ export function backupView(b: BackupRecord) {
   };
 }
 
-export const backupListView = (list: { total: number; page: BackupRecord[] }) => ({
+export const backupListView = (list: { total: number; page: BackupRecord[] }): BackupListView => ({
   backupCount: list.total,
   backupList: list.page.map(backupView),
 });
@@ -73,7 +82,7 @@ export const backupListView = (list: { total: number; page: BackupRecord[] }) =>
  * GES's `jobDetail` holds import paths, which no job of ours has: our counts of vertices, edges and
  * shards done and expected go under a key of our own, `progressDetail` (v2 `progress_detail`).
  */
-export function jobView(job: JobRecord, version: ApiVersion = 'v1') {
+export function jobView(job: JobRecord, version: ApiVersion = 'v1'): JobView {
   return {
     jobId: job.jobId,
     status: job.status,
@@ -90,7 +99,7 @@ export function jobView(job: JobRecord, version: ApiVersion = 'v1') {
   };
 }
 
-export function policyView(policy: PolicyRecord) {
+export function policyView(policy: PolicyRecord): PolicyView {
   return {
     enabled: policy.enabled,
     schedule: policy.schedule,
@@ -107,7 +116,7 @@ export function policyView(policy: PolicyRecord) {
   };
 }
 
-export const quotasView = (available: { graph: number; backup: number }) => ({
+export const quotasView = (available: { graph: number; backup: number }): QuotasView => ({
   quotas: {
     resources: [
       { type: 'graph', available: available.graph },

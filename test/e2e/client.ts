@@ -2,6 +2,7 @@ import { inject } from 'vitest';
 import type { Role } from '../../lib/core/roles.js';
 import { signRequest } from '../../lib/core/sdk-signature.js';
 import { issueToken } from '../../local/auth.js';
+import { mismatch } from './openapi-check.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a reply body is whatever JSON the server sent; tests assert its shape
 export type Reply = { status: number; body: any };
@@ -17,7 +18,11 @@ export type Signing = {
   tamper?: (headers: Record<string, string>) => Record<string, string>;
 };
 
-/** A GES client over HTTP: what a team's own tooling would send. */
+/**
+ * A GES client over HTTP: what a team's own tooling would send. Every answer is checked against
+ * openapi.json (the schema of its route for its status, see openapi-check.ts): one the document does
+ * not describe fails the test, naming the route, the status and what did not match.
+ */
 export async function call(
   method: string,
   path: string,
@@ -53,6 +58,8 @@ export async function call(
   } catch {
     // not JSON: keep the text
   }
+  const wrong = mismatch(method.toUpperCase(), path, response.status, reply);
+  if (wrong) throw new Error(wrong);
   return { status: response.status, body: reply };
 }
 

@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import declared from '../../functions/routes.json' with { type: 'json' };
 import { readServiceDefinition } from '../../local/resources.js';
 import { transferBucket } from './aws.js';
 
@@ -23,6 +24,8 @@ export type Service = {
 /**
  * The HTTP API as serverless.yml declares it (resolved for the local stage, as a deploy would), so
  * that tests which must cover every endpoint grow with the API instead of keeping a list of their own.
+ * The routes that need no credentials (the `console` function's: the console's files and
+ * openapi.json) are left out: these are the routes of a project, each behind its token.
  */
 export async function readService(): Promise<Service> {
   const definition = await readServiceDefinition('local');
@@ -36,6 +39,7 @@ export async function readService(): Promise<Service> {
       const [method, path] = typeof http === 'string' ? http.split(/\s+/) : [http.method, http.path];
       if (!method || !path) throw new Error(`unreadable httpApi event: ${JSON.stringify(http)}`);
       const upper = method.toUpperCase();
+      if (declared.console.includes(`${upper} ${path}`)) continue;
       routes.push({
         method: upper,
         path,

@@ -21,6 +21,8 @@ const SERVICE_FILES = [
   'functions',
   'lib',
   'console',
+  // The console's function serves the API's OpenAPI document, bundled from here.
+  'openapi.json',
 ];
 
 /** `timedOut`: the run was stopped at its time limit rather than ending by itself. */

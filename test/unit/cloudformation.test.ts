@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole } from '../../console/build.js';
 import declaredRoutes from '../../functions/routes.json' with { type: 'json' };
 import { osls, type Run, scratchService } from '../support/osls.js';
 
@@ -453,8 +452,12 @@ const definitionFunctions = () =>
   printed.local.definition.functions as unknown as Record<string, { handler: string }>;
 
 describe('the HTTP API', () => {
-  /** The console's static files: no credentials (the page's API calls carry them). */
-  const PUBLIC_ROUTES = declaredRoutes.console;
+  /**
+   * The console's static files and the API's OpenAPI document: no credentials (the page's API calls
+   * carry them; the document describes the API, it holds no data). Named here, not read from
+   * routes.json, so that a route served without credentials is a decision this list records.
+   */
+  const PUBLIC_ROUTES = ['GET /console', 'GET /console/{file+}', 'GET /openapi.json'];
 
   it('serves every declared route, and only those, by the function that declares it', async () => {
     expect(ofType('AWS::ApiGatewayV2::Api')).toEqual([
@@ -466,6 +469,8 @@ describe('the HTTP API', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     expect(routes.length).toBeGreaterThanOrEqual(30);
     expect(routes.map((r) => r.RouteKey)).toEqual(expect.arrayContaining(PUBLIC_ROUTES));
+    // The console function serves exactly these, and nothing else is served without credentials.
+    expect([...declaredRoutes.console].sort()).toEqual([...PUBLIC_ROUTES].sort());
     const served = new Set<string>();
     for (const route of routes) {
       // `httpApi: '*'` in routes.json is API Gateway's `$default` route.

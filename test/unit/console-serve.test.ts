@@ -52,6 +52,20 @@ describe('the console function', () => {
     expect((await get(js)).statusCode).toBe(200);
   });
 
+  it("serves the API's OpenAPI document at /openapi.json, after a stage's prefix too, and nowhere else", async () => {
+    const withDocument = consoleHandler({ js: 'x', css: 'y', openapi: '{"openapi":"3.1.0"}' });
+    for (const rawPath of ['/openapi.json', '/prod/openapi.json']) {
+      const response = await withDocument({ rawPath });
+      expect(response.statusCode, rawPath).toBe(200);
+      expect(response.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(response.body)).toEqual({ openapi: '3.1.0' });
+    }
+    for (const rawPath of ['/console/openapi.json', '/a/b/openapi.json', '/openapi.jsonx']) {
+      expect((await withDocument({ rawPath })).statusCode, rawPath).toBe(404);
+    }
+    expect((await get('/openapi.json')).statusCode).toBe(404);
+  });
+
   it('answers 404 for any other file', async () => {
     for (const path of [
       '/console/app.js',

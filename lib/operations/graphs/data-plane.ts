@@ -38,7 +38,7 @@ export async function addElements(
     // A job took the graph while we wrote: say which, as a fresh read tells it.
     throw writeRefusal(await deps.graphs.get(graph.projectId, graph.graphId)) ?? new GesError('GES.7001');
   }
-  return { result: 'success' };
+  return { result: 'success' as const };
 }
 
 /** GES's graph summary: counts of vertices and edges, in all and by label, from the store. */
