@@ -32,17 +32,24 @@ export function parseBucketPath(
       `Incorrect parameter. The path must start with a bucket matching ${rules.allowed}.`,
     );
   }
-  if (segments[0] !== rules.projectId || !segments.every((s) => SAFE_SEGMENT.test(s) && !/^\.+$/.test(s))) {
+  if (segments[0] !== rules.projectId || !segments.every(safeSegment)) {
     throw new GesError(
       'GES.0001',
-      `Incorrect parameter. The path must continue with the project id, ${rules.projectId}, then folder names of letters, digits, _, - and . (no dot segments).`,
+      `Incorrect parameter. The path must continue with the project id, ${rules.projectId}, then folder names (no dot segments, control characters or backslashes).`,
     );
   }
   return { bucket, folder: `${segments.join('/')}/` };
 }
 
-/** A folder name of a transfer path: letters, digits, `_`, `-` and `.`, never only dots. */
-const SAFE_SEGMENT = /^[A-Za-z0-9_.-]{1,255}$/;
+/**
+ * A folder name of a transfer path: any text S3 keeps as it is (GES's SDK sends names such as
+ * `ä ö`), but no control character or backslash, at most 255 bytes, and never only dots.
+ */
+const safeSegment = (s: string) =>
+  !/^\.+$/.test(s) &&
+  !s.includes('\\') &&
+  ![...s].some((c) => (c.codePointAt(0) ?? 0) < 0x20 || c === '\u007f') &&
+  Buffer.byteLength(s) <= 255;
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export const bucketRules = (config: Pick<Config, 'transferBuckets' | 'backupBucket'>, projectId: string) => ({
   projectId,
