@@ -191,7 +191,7 @@ describe('the web console', () => {
     const [ended] = (
       await call('GET', `/v1.0/${PROJECT}/graphs/jobs?limit=1`, { token: await tokenFor(PROJECT) })
     ).body.jobList;
-    const { vertices, edges } = ended.jobDetail;
+    const { vertices, edges } = ended.progressDetail;
     const elements = (n: number) => n.toLocaleString('en-US');
     await shown(job).toContain(
       `${elements(vertices.done + edges.done)} of ${elements(vertices.expected + edges.expected)} elements`,
