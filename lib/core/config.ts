@@ -50,6 +50,13 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** Lambda sets it (`ges-backup-aws-graphs`); the tests name the serverless.yml function key. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().default(''),
+  /**
+   * Tests only: a file to which every AWS call is appended as a JSON line (function, command,
+   * resources), for test/unit/iam.test.ts to hold against the function's role. Unset, nothing is added.
+   */
+  AWS_CALL_LOG: z.string().optional(),
 });
 
 export type Config = {
@@ -73,6 +80,8 @@ export type Config = {
   backupQuota: number;
   graphQuota: number;
   s3ForcePathStyle: boolean;
+  functionName: string;
+  callLog: string | undefined;
 };
 
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -103,5 +112,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backupQuota: e.BACKUP_QUOTA,
     graphQuota: e.GRAPH_QUOTA,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
+    functionName: e.AWS_LAMBDA_FUNCTION_NAME,
+    callLog: e.AWS_CALL_LOG,
   };
 }
