@@ -21,7 +21,8 @@ beforeAll(async () => {
   mine = await generateKeyPair('ES256', { extractable: true });
   const other = await generateKeyPair('ES256');
   pem = await exportSPKI(mine.publicKey);
-  authenticate = createAuthenticator({ AUTH_PUBLIC_KEY: pem });
+  // Built in each test, not here: a configuration that fails to build must fail tests, not skip them.
+  authenticate = (e) => createAuthenticator({ AUTH_PUBLIC_KEY: pem })(e);
   const signer =
     (key: Parameters<SignJWT['sign']>[0]) =>
     (claims: Record<string, unknown>, expires: string | number = '1h') =>
@@ -143,6 +144,21 @@ describe('authentication configured', () => {
       'Unauthenticated: the token claim iss is not valid',
     );
     expect(await reasonOf(auth(event(await by())))).toBe('Unauthenticated: the token claim iss is not valid');
+  });
+
+  it('with ES256 or EdDSA named explicitly: tokens of that algorithm', async () => {
+    const es = createAuthenticator({ AUTH_PUBLIC_KEY: pem, AUTH_ALGORITHM: 'ES256' });
+    expect(await es(event(await sign(admin)))).toEqual({ projectId: 'p1', roles: ['admin'] });
+    const ed = await generateKeyPair('EdDSA', { extractable: true });
+    const auth = createAuthenticator({
+      AUTH_PUBLIC_KEY: await exportSPKI(ed.publicKey),
+      AUTH_ALGORITHM: 'EdDSA',
+    });
+    const token = await new SignJWT(admin)
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setExpirationTime('1h')
+      .sign(ed.privateKey);
+    expect(await auth(event(token))).toEqual({ projectId: 'p1', roles: ['admin'] });
   });
 
   it('with RS256: RS256 tokens, and no other algorithm of the same key', async () => {

@@ -71,6 +71,13 @@ describe('the manifest schema', () => {
     expect(partSchema.safeParse({ ...part(1, 2), segment: 3 }).error?.issues[0]?.message).toBe(why);
   });
 
+  it('refuses a part key with anything before or after the name this format writes', () => {
+    const key = part(0).key;
+    for (const bad of [`x/${key}`, `${key}.bak`]) {
+      expect(partSchema.safeParse(part(0, 0, { key: bad })).success).toBe(false);
+    }
+  });
+
   it('refuses a part whose records are not its vertices and edges', () => {
     expect(partSchema.safeParse(part(0, 0, { records: 6 })).error?.issues[0]?.message).toBe(
       'records must be vertices + edges',

@@ -151,10 +151,7 @@ describe('readPart', () => {
   it('refuses the right records under a manifest that miscounts vertices or edges (the counts)', async () => {
     const body = gz(lines(RECORDS));
     const part = entry(body, RECORDS);
-    for (const wrong of [
-      { vertices: 4, edges: 1 },
-      { vertices: 2, edges: 3 },
-    ]) {
+    for (const wrong of [{ vertices: 4 }, { edges: 3 }, { vertices: 4, edges: 1 }]) {
       expect(await reason(read(body, { ...part, ...wrong }))).toBe(
         damaged('does not hold the records its manifest lists'),
       );

@@ -69,13 +69,16 @@ const outcome = (p: Promise<unknown>) =>
 describe('runJob', () => {
   it('runs a pending job under a lease, then follows it up and announces its end', async () => {
     let context: RunContext | undefined;
+    let leaseUntil: number | undefined;
     const t = await setUp(async (deps, job, c) => {
       context = c;
+      leaseUntil = (await deps.jobs.get('p1', job.jobId))?.leaseUntil;
       expect((await deps.jobs.get('p1', job.jobId))?.runId).toBe(c.runId);
       return ends(deps)(job, c);
     });
     expect(await t.deliver(1)).toBe('succeeded');
     expect(context?.runId).toMatch(/^[0-9a-f]{32}$/);
+    expect(leaseUntil).toBe(t.deps.clock.now() + 60_000);
     expect((await t.job()).status).toBe('success');
     expect(t.calls).toEqual([`afterSuccess ${t.jobId}`]);
     expect(t.published).toEqual([{ detailType: 'Job Ended', detail: { jobId: t.jobId, status: 'success' } }]);
@@ -109,6 +112,12 @@ describe('runJob', () => {
     release();
     expect(await first).toBe('succeeded');
     expect(await t.deliver(1)).toBe('already-ended');
+  });
+
+  it('still runs a job at its deadline, to the millisecond', async () => {
+    const t = await setUp(async (deps, job, c) => ends(deps)(job, c));
+    t.memory.advance((await t.job()).deadlineAt - t.deps.clock.now());
+    expect(await t.deliver(1)).toBe('succeeded');
   });
 
   it('fails a job past its deadline with GES.7005, cleans up and announces', async () => {
@@ -158,6 +167,7 @@ describe('runJob', () => {
     const { code, what } = backupTask.failure;
     for (const [error, errorCode, failReason] of [
       [new GesError('GES.7040', 'the part is damaged'), code, `${what}: the part is damaged`],
+      [new GesError('GES.7002', 'busy'), code, `${what}: busy`],
       [new GesError('GES.7000'), 'GES.7000', `${what}: ${new GesError('GES.7000').message}`],
       [new Error('secret stack detail'), code, `${what}: an internal error occurred.`],
     ] as const) {
@@ -216,8 +226,8 @@ describe('runJob', () => {
 
   it('refuses a job of a kind it has no task for', async () => {
     const t = await setUp(async () => 'ended');
-    expect(await outcome(runJob(t.deps, {}, { projectId: 'p1', jobId: t.jobId }, { attempt: 1 }))).toBe(
-      'throws Error',
+    await expect(runJob(t.deps, {}, { projectId: 'p1', jobId: t.jobId }, { attempt: 1 })).rejects.toThrow(
+      'no worker task for backup jobs',
     );
   });
 });
