@@ -72,6 +72,27 @@ describe('the job repository', () => {
     expect(listed).toEqual([second.jobId, t.jobId]);
   });
 
+  it('takes a running job off the overdue list and its lease when it ends', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    const late = t.now + 86_400_000;
+    expect((await t.jobs.overdue(late, 10)).map((j) => j.jobId)).toEqual([t.jobId]);
+    await t.deps.store.transact([
+      t.jobs.end({ projectId: 'p1', jobId: t.jobId }, { status: 'success' }, t.now, 'run1'),
+    ]);
+    expect(await t.job()).not.toHaveProperty('leaseUntil');
+    expect(await t.jobs.overdue(late, 10)).toEqual([]);
+  });
+
+  it('starts counting tasks afresh when a run splits its job again', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 2, DETAIL);
+    await t.jobs.finishTask('p1', t.jobId, 'run1', 't0');
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 3, DETAIL);
+    expect(await t.job()).not.toHaveProperty('tasksDone');
+  });
+
   it('lets only the owning run write progress, tasks, parts and its release', async () => {
     const t = await pendingJob();
     const taken = await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
