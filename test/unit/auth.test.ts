@@ -197,7 +197,13 @@ describe('authorization', () => {
     [['operator'], 'POST', 'p1', 'allowed'],
     [['admin'], 'DELETE', 'p1', 'allowed'],
     [['admin'], 'GET', 'p2', 'GES.7041'],
+    [['viewer', 'operator'], 'POST', 'p1', 'allowed'],
   ] as [Role[], string, string, string][])('%j %s on project %s: %s', (roles, method, project, expected) => {
     expect(verdict(() => authorize(who(roles), event('t', method, project)))).toBe(expected);
+  });
+
+  it('refuses an event without path parameters as another project', () => {
+    const bare = { requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
+    expect(verdict(() => authorize(who(['admin']), bare))).toBe('GES.7041');
   });
 });
