@@ -15,6 +15,7 @@ import { JobRepo } from '../records/jobs/job-repo.js';
 import { PolicyRepo } from '../records/policies/policy-repo.js';
 import { ProjectRepo } from '../records/projects/project-repo.js';
 import type { Base, RecordDeps, Records } from '../runtime/deps.js';
+import { withRecorder } from './recorder.js';
 
 /**
  * What every Lambda builds: configuration, clock, ids, logger and the records on DynamoDB. Endpoints
@@ -24,7 +25,7 @@ import type { Base, RecordDeps, Records } from '../runtime/deps.js';
  * Lambda's bundle holds only the clients it imports.
  */
 export function recordDeps(config: Config, clock: Clock = systemClock): RecordDeps {
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  const ddb = DynamoDBDocumentClient.from(withRecorder(new DynamoDBClient({}), config), {
     marshallOptions: { removeUndefinedValues: true },
   });
   const store = new DynamoStore(ddb, { control: config.controlTable, graph: config.graphTable });

@@ -69,6 +69,13 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** Lambda sets it (`ges-backup-aws-graphs`); the tests name the serverless.yml function key. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().default(''),
+  /**
+   * Tests only: a file to which every AWS call is appended as a JSON line (function, command,
+   * resources), for test/unit/iam.test.ts to hold against the function's role. Unset, nothing is added.
+   */
+  AWS_CALL_LOG: z.string().optional(),
 });
 
 export type Config = {
@@ -93,6 +100,8 @@ export type Config = {
   backupRequestSources: Map<string, '*' | Set<string>>;
   graphQuota: number;
   s3ForcePathStyle: boolean;
+  functionName: string;
+  callLog: string | undefined;
 };
 
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -124,6 +133,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backupRequestSources: e.BACKUP_REQUEST_SOURCES,
     graphQuota: e.GRAPH_QUOTA,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
+    functionName: e.AWS_LAMBDA_FUNCTION_NAME,
+    callLog: e.AWS_CALL_LOG,
   };
 }
 

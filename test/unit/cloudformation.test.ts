@@ -2,6 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import declaredRoutes from '../../functions/routes.json' with { type: 'json' };
+import type { RecordedCall } from '../../lib/composition/recorder.js';
+import {
+  allowed,
+  globMatches,
+  grantMatches,
+  grants,
+  type Statement as IamStatement,
+  type Template as IamTemplate,
+  PSEUDO,
+  requestsOf,
+  resolver,
+  roleStatements,
+} from '../support/iam.js';
 import { osls, type Run, scratchService } from '../support/osls.js';
 
 /**
@@ -293,6 +306,118 @@ describe('IAM', () => {
       }
       if (f.name === 'jobWorker') expect(text).toContain(`:s3:::${transfer}/*`);
     }
+  });
+});
+
+/**
+ * The calls each function made in test/integration/aws-calls.test.ts (test/fixtures/aws-calls.jsonl),
+ * each held against that function's role as packaged: the names the functions used locally are
+ * matched to the resources' logical ids through the local stage's definition, and those resolved to
+ * the AWS stage's ARNs. A call the role would deny fails here, naming function, action and resource.
+ */
+describe('IAM, against the calls the functions make', () => {
+  const LAMBDA_ITSELF: { function: string; action: string; why: string }[] = [
+    { function: '*', action: 'logs:*', why: 'Lambda writes the function’s logs' },
+    { function: 'jobWorker', action: 'sqs:ReceiveMessage', why: 'the event source mapping' },
+    { function: 'jobWorker', action: 'sqs:DeleteMessage', why: 'the event source mapping' },
+    { function: 'jobWorker', action: 'sqs:GetQueueAttributes', why: 'the event source mapping' },
+    { function: 'requestBackup', action: 'sqs:SendMessage', why: 'the onFailure destination (DLQ)' },
+  ];
+  let calls: RecordedCall[];
+  let arns: Parameters<typeof requestsOf>[1];
+  let resolve: (value: unknown) => string;
+  beforeAll(async () => {
+    const text = await readFile(new URL('../fixtures/aws-calls.jsonl', import.meta.url), 'utf8');
+    calls = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as RecordedCall);
+    const aws = resolver(template);
+    resolve = aws.resolve;
+    const local = resolver(printed.local.definition.resources as IamTemplate);
+    const byLocalName = new Map(
+      Object.entries(printed.local.definition.resources.Resources).flatMap(([id]) => {
+        try {
+          return [[local.name(id), id] as const];
+        } catch {
+          return [];
+        }
+      }),
+    );
+    const logical = (name: string) => {
+      const id = byLocalName.get(name);
+      if (!id) throw new Error(`${name} is none of serverless.yml's resources`);
+      return id;
+    };
+    const arnOf = (name: string) => aws.resolve(getAtt(logical(name)));
+    arns = {
+      table: arnOf,
+      queue: (url) => arnOf(url.split('/').pop() ?? url),
+      bus: arnOf,
+      // The transfer buckets are no resource of the stack: the same pattern on the other stage.
+      bucket: (name) =>
+        byLocalName.has(name) ? arnOf(name) : `arn:aws:s3:::${name.replace('ges-backup-local-', PREFIX)}`,
+    };
+  });
+  const functionOf = (recorded: string) =>
+    functions().find((f) => recorded === f.name || recorded.endsWith(`-${f.name}`));
+  const statements = (name: string) => roleStatements(template, name) as IamStatement[];
+
+  it('recorded calls of every function that has statements of its own', () => {
+    const heard = new Set(calls.map((c) => functionOf(c.function)?.name));
+    for (const f of functions()) {
+      const own = statements(f.name).filter((s) => asArray(s.Action).some((a) => !a.startsWith('logs:')));
+      if (own.length) expect(heard, f.name).toContain(f.name);
+    }
+  });
+
+  it('denies no recorded call', () => {
+    const denied = calls.flatMap((call) => {
+      const f = functionOf(call.function);
+      if (!f) return [`${call.function}: no such function`];
+      return requestsOf(call, arns)
+        .filter((request) => !allowed(statements(f.name), resolve, request))
+        .map((r) => `${f.name} may not ${r.action} on ${r.resource} (${call.service} ${call.command})`);
+    });
+    expect(denied).toEqual([]);
+  });
+
+  it('would deny a call whose statement were gone: the evaluation bites', () => {
+    const call = calls.find((c) => c.function === 'backups' && c.command === 'ListObjectsV2');
+    if (!call) throw new Error('no ListObjectsV2 of backups recorded');
+    const [request] = requestsOf(call, arns);
+    if (!request) throw new Error('ListObjectsV2 needs a permission');
+    expect(request).toEqual({ action: 's3:ListBucket', resource: resolve(getAtt('BackupBucket')) });
+    expect(allowed(statements('backups'), resolve, request)).toBe(true);
+    const without = statements('backups').filter((s) => !asArray(s.Action).includes('s3:ListBucket'));
+    expect(allowed(without, resolve, request)).toBe(false);
+    const denying: IamStatement = { Effect: 'Deny', Action: 's3:List*', Resource: '*' };
+    expect(allowed([...statements('backups'), denying], resolve, request)).toBe(false);
+  });
+
+  it('lists what the roles grant that no recorded call needed (RELIABILITY.md, IAM)', () => {
+    const unused: string[] = [];
+    for (const f of functions()) {
+      const needed = calls
+        .filter((c) => functionOf(c.function)?.name === f.name)
+        .flatMap((c) => requestsOf(c, arns));
+      for (const grant of grants(statements(f.name), resolve)) {
+        if (needed.some((request) => grantMatches(grant, request))) continue;
+        const lambda = LAMBDA_ITSELF.find(
+          (l) => (l.function === '*' || l.function === f.name) && globMatches(l.action, grant.action, true),
+        );
+        const resource = grant.resource.replace(`:${PSEUDO.region}:${PSEUDO.account}:`, ':…:');
+        unused.push(`${f.name}: ${grant.action} on ${resource}${lambda ? ` (${lambda.why})` : ''}`);
+      }
+    }
+    // Every function's own log group: Lambda writes there, never the SDK.
+    const logs = unused.filter((u) => u.includes(' logs:'));
+    expect(logs.length).toBeGreaterThanOrEqual(functions().length);
+    console.info(
+      `Granted but unused in the tests (and logs:* of all ${functions().length} functions, for Lambda):\n  ${unused
+        .filter((u) => !logs.includes(u))
+        .join('\n  ')}`,
+    );
   });
 });
 

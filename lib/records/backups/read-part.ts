@@ -53,18 +53,27 @@ export async function readPart(
     batch = [];
   };
 
+  // What the last stage threw: once the body has come in more than one chunk, pipeline rejects with
+  // an AbortError of its own instead (Node 20), which would read as the transfer's, to be retried.
+  let failed: unknown;
   try {
     await pipeline(body, meter.stream, createGunzip(), async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) {
-        const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) take(line);
-        if (batch.length >= BATCH) await flush();
+      try {
+        for await (const chunk of source) {
+          const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+          rest = lines.pop() ?? '';
+          for (const line of lines) take(line);
+          if (batch.length >= BATCH) await flush();
+        }
+        take(rest + decoder.decode());
+        await flush();
+      } catch (e) {
+        failed = e;
+        throw e;
       }
-      take(rest + decoder.decode());
-      await flush();
     });
-  } catch (e) {
+  } catch (caught) {
+    const e = failed ?? caught;
     if (e instanceof GesError) throw e;
     // zlib (Z_DATA_ERROR, ...) and the strict UTF-8 decoder throw on damaged bytes; any other error
     // is the transfer's, and may be retried.

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { createGraph } from '../../lib/operations/graphs/graphs.js';
+import { memoryDeps } from '../support/memory-deps.js';
+
+/** The job record's state changes, each fenced by the run that owns the job, on the in-memory store. */
+
+const DETAIL = { vertices: { done: 1 }, edges: { done: 2 }, shards: { done: 0, expected: 4 } };
+
+async function pendingJob() {
+  const memory = memoryDeps({ JOB_RETENTION_DAYS: '7' });
+  const { deps } = memory;
+  const { graph } = await createGraph(deps, {
+    projectId: 'p1',
+    name: `g${Math.random().toString(36).slice(2)}`,
+  });
+  const { jobId } = await startBackup(deps, { projectId: 'p1', graphId: graph.graphId });
+  const now = deps.clock.now();
+  return { ...memory, jobs: deps.jobs, jobId, now, job: () => deps.jobs.get('p1', jobId) };
+}
+
+describe('the job repository', () => {
+  it('reads nothing for an unknown job', async () => {
+    const { jobs } = await pendingJob();
+    expect(await jobs.get('p1', 'no-such-job')).toBeUndefined();
+  });
+
+  it('ends a job once: failed with its code and reason, off the overdue list, expiring after the retention', async () => {
+    const t = await pendingJob();
+    const at = t.now + 1234;
+    const end = { status: 'failed' as const, code: 'GES.7005', message: 'job timed out' };
+    expect((await t.deps.store.transact([t.jobs.end({ projectId: 'p1', jobId: t.jobId }, end, at)])).ok).toBe(
+      true,
+    );
+    const ended = await t.job();
+    expect(ended).toMatchObject({
+      status: 'failed',
+      errorCode: 'GES.7005',
+      failReason: 'job timed out',
+      endAt: at,
+    });
+    expect(ended?.expiresAt).toBe(Math.floor(at / 1000) + 7 * 86_400);
+    expect(ended).not.toHaveProperty('leaseUntil');
+    expect(await t.jobs.overdue(t.now + 86_400_000, 10)).toEqual([]);
+    // Ended is ended: not again, not as a success either.
+    const again = t.jobs.end({ projectId: 'p1', jobId: t.jobId }, { status: 'success' }, at + 1);
+    expect((await t.deps.store.transact([again])).ok).toBe(false);
+  });
+
+  it('ends a job as a success at 100 %, and a job recorded ended expires like one', async () => {
+    const t = await pendingJob();
+    await t.deps.store.transact([
+      t.jobs.end({ projectId: 'p1', jobId: t.jobId }, { status: 'success' }, t.now),
+    ]);
+    expect(await t.job()).toMatchObject({ status: 'success', progress: 100 });
+    const job = (await t.job()) ?? (undefined as never);
+    expect(t.jobs.ended({ ...job, createdAt: 86_400_000 })).toMatchObject({
+      status: 'success',
+      progress: 100,
+      endAt: 86_400_000,
+      expiresAt: 86_400 + 7 * 86_400,
+    });
+  });
+
+  it('lists a project’s jobs newest first', async () => {
+    const t = await pendingJob();
+    t.advance(1000);
+    const { graph } = await createGraph(t.deps, { projectId: 'p1', name: 'second' });
+    const second = await startBackup(t.deps, { projectId: 'p1', graphId: graph.graphId });
+    const listed: string[] = [];
+    for await (const job of t.jobs.listNewestFirst('p1')) if (job.kind === 'backup') listed.push(job.jobId);
+    expect(listed).toEqual([second.jobId, t.jobId]);
+  });
+
+  it('takes a running job off the overdue list and its lease when it ends', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    const late = t.now + 86_400_000;
+    expect((await t.jobs.overdue(late, 10)).map((j) => j.jobId)).toEqual([t.jobId]);
+    await t.deps.store.transact([
+      t.jobs.end({ projectId: 'p1', jobId: t.jobId }, { status: 'success' }, t.now, 'run1'),
+    ]);
+    expect(await t.job()).not.toHaveProperty('leaseUntil');
+    expect(await t.jobs.overdue(late, 10)).toEqual([]);
+  });
+
+  it('starts counting tasks afresh when a run splits its job again', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 2, DETAIL);
+    await t.jobs.finishTask('p1', t.jobId, 'run1', 't0');
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 3, DETAIL);
+    expect(await t.job()).not.toHaveProperty('tasksDone');
+  });
+
+  it('lets only the owning run write progress, tasks, parts and its release', async () => {
+    const t = await pendingJob();
+    const taken = await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    expect(taken).toMatchObject({ status: 'running', runId: 'run1', leaseUntil: t.now + 60_000 });
+    expect(await t.jobs.progress('p1', t.jobId, 'run2', 50, DETAIL)).toBe('lost');
+    expect(await t.jobs.progress('p1', t.jobId, 'run1', 50, DETAIL)).toBe('recorded');
+    expect(await t.job()).toMatchObject({ progress: 50, detail: DETAIL });
+
+    expect(await t.jobs.startTasks('p1', t.jobId, 'run2', 4, DETAIL)).toBe(false);
+    expect(await t.jobs.startTasks('p1', t.jobId, 'run1', 4, DETAIL)).toBe(true);
+    expect(await t.job()).toMatchObject({ tasks: 4, parts: {}, progress: 0 });
+
+    expect(await t.jobs.recordPart('p1', t.jobId, 'run2', 's0', { key: 'a' })).toBeUndefined();
+    expect((await t.jobs.recordPart('p1', t.jobId, 'run1', 's0', { key: 'a' }))?.parts).toEqual({
+      s0: { key: 'a' },
+    });
+
+    expect(await t.jobs.finishTask('p1', t.jobId, 'run2', 't0')).toBeUndefined();
+    await t.jobs.finishTask('p1', t.jobId, 'run1', 't0');
+    const done = await t.jobs.finishTask('p1', t.jobId, 'run1', 't0');
+    expect([...((done as { tasksDone?: Set<string> })?.tasksDone ?? [])]).toEqual(['t0']);
+
+    // Held: no other run takes it until the lease runs out, or the owner gives it back.
+    expect(await t.jobs.take('p1', t.jobId, 'run2', t.now + 1, 60_000)).toBeUndefined();
+    await t.jobs.releaseLease('p1', t.jobId, 'run2');
+    expect(await t.jobs.take('p1', t.jobId, 'run2', t.now + 1, 60_000)).toBeUndefined();
+    await t.jobs.releaseLease('p1', t.jobId, 'run1');
+    expect(await t.jobs.take('p1', t.jobId, 'run2', t.now + 1, 60_000)).toMatchObject({ runId: 'run2' });
+  });
+});
