@@ -1,16 +1,17 @@
-import { createHash, createHmac } from 'node:crypto';
+import {
+  canonicalQuery,
+  canonicalUri,
+  SIGNING_ALGORITHM,
+  sdkDate as sdkDateOf,
+  signatureOf,
+} from '../lib/core/sdk-signature.js';
 
 /**
- * Huawei Cloud API Gateway's AK/SK signing, `SDK-HMAC-SHA256`, as the official SDKs send it:
- *
- *   canonical request = method \n canonical URI (each segment encoded, a trailing '/') \n
- *                       canonical query (sorted, encoded) \n canonical headers (name:value\n each) \n
- *                       signed headers (sorted, ';') \n hex(sha256(body))
- *   string to sign    = "SDK-HMAC-SHA256" \n X-Sdk-Date \n hex(sha256(canonical request))
- *   signature         = hex(hmac-sha256(secret key, string to sign))
+ * Huawei Cloud API Gateway's AK/SK signing, `SDK-HMAC-SHA256`, as the official SDKs send it, for the
+ * CLI's requests. The scheme itself (canonical request, string to sign, signature) is the service's
+ * own, `lib/core/sdk-signature.ts`, the one its verifier uses: one definition of it.
  */
-
-export const ALGORITHM = 'SDK-HMAC-SHA256';
+export { canonicalQuery, canonicalUri };
 
 export type SignInput = {
   method: string;
@@ -23,79 +24,30 @@ export type SignInput = {
   signedHeaders?: string[];
 };
 
-/** RFC 3986 unreserved characters stay, everything else is %XX (upper-case hex) of its UTF-8 bytes. */
-export function uriEncode(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-const decode = (text: string) => decodeURIComponent(text.replace(/\+/g, ' '));
-
-export function canonicalUri(path: string): string {
-  const encoded = path
-    .split('/')
-    .map((segment) => uriEncode(decodeURIComponent(segment)))
-    .join('/');
-  return encoded.endsWith('/') ? encoded : `${encoded}/`;
-}
-
-export function canonicalQuery(query: string): string {
-  if (!query) return '';
-  const pairs = query
-    .split('&')
-    .filter(Boolean)
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      const [k, v] = eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
-      return [uriEncode(decode(k)), uriEncode(decode(v))] as const;
-    });
-  pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
-  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
-}
-
-export function canonicalRequest(input: SignInput): { request: string; signedHeaders: string[] } {
-  const [path = '/', query = ''] = splitUrl(input.url);
-  const lower = Object.fromEntries(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
+/** The value of the `Authorization` header for a request whose headers already hold X-Sdk-Date and Host. */
+export function authorization(input: SignInput, credentials: { ak: string; sk: string }): string {
+  const headers = Object.fromEntries(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  if (!headers['x-sdk-date']) throw new Error('X-Sdk-Date is not set');
   const signedHeaders = [...(input.signedHeaders ?? ['host', 'x-sdk-date'])]
     .map((h) => h.toLowerCase())
     .sort();
-  const headerLines = signedHeaders.map((name) => {
-    const value = lower[name];
-    if (value === undefined) throw new Error(`signed header ${name} is not set`);
-    return `${name}:${value.trim()}\n`;
-  });
-  const request = [
-    input.method.toUpperCase(),
-    canonicalUri(path),
-    canonicalQuery(query),
-    headerLines.join(''),
-    signedHeaders.join(';'),
-    sha256Hex(input.body ?? ''),
-  ].join('\n');
-  return { request, signedHeaders };
-}
-
-export function stringToSign(sdkDate: string, canonical: string): string {
-  return `${ALGORITHM}\n${sdkDate}\n${sha256Hex(canonical)}`;
-}
-
-/** The value of the `Authorization` header for a request whose headers already hold X-Sdk-Date and Host. */
-export function authorization(input: SignInput, credentials: { ak: string; sk: string }): string {
-  const sdkDate = Object.entries(input.headers).find(([k]) => k.toLowerCase() === 'x-sdk-date')?.[1];
-  if (!sdkDate) throw new Error('X-Sdk-Date is not set');
-  const { request, signedHeaders } = canonicalRequest(input);
-  const signature = createHmac('sha256', credentials.sk).update(stringToSign(sdkDate, request)).digest('hex');
-  return `${ALGORITHM} Access=${credentials.ak}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
+  for (const name of signedHeaders) {
+    if (headers[name] === undefined) throw new Error(`signed header ${name} is not set`);
+  }
+  const q = input.url.indexOf('?');
+  const request = {
+    method: input.method.toUpperCase(),
+    path: q < 0 ? input.url : input.url.slice(0, q),
+    query: q < 0 ? '' : input.url.slice(q + 1),
+    headers,
+    body: input.body ?? '',
+  };
+  const signature = signatureOf(credentials.sk, request, signedHeaders);
+  return `${SIGNING_ALGORITHM} Access=${credentials.ak}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
 }
 
 /** `yyyyMMddTHHmmssZ`, UTC. */
-export const sdkDate = (date = new Date()) =>
-  date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+export const sdkDate = (date = new Date()) => sdkDateOf(date.getTime());
 
 /**
  * The request's headers with X-Sdk-Date, Host and Authorization added, signing host and x-sdk-date.
@@ -106,7 +58,6 @@ export function signRequest(
   now = new Date(),
 ): Record<string, string> {
   const headers = { ...request.headers, 'x-sdk-date': sdkDate(now), host: request.url.host };
-  const signedHeaders = ['host', 'x-sdk-date'];
   return {
     ...headers,
     authorization: authorization(
@@ -115,16 +66,9 @@ export function signRequest(
         url: request.url.pathname + request.url.search,
         headers,
         ...(request.body !== undefined && { body: request.body }),
-        signedHeaders,
+        signedHeaders: ['host', 'x-sdk-date'],
       },
       credentials,
     ),
   };
 }
-
-function splitUrl(url: string): [string, string] {
-  const q = url.indexOf('?');
-  return q < 0 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
-}
-
-const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
