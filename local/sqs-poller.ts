@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   type MessageAttributeValue,
@@ -58,7 +59,9 @@ export function startSqsPoller(options: PollerOptions): Poller {
   const loop = async (_: unknown, index: number) => {
     while (!abort.signal.aborted) {
       const startedAt = performance.now();
-      const messages = await receive(options, abort.signal).catch(async (error: unknown) => {
+      // Not aborted on stop: a long poll cut off on the client goes on at the server and may take a
+      // message that then stays hidden for the queue's whole timeout. Let it end; give back what it got.
+      const messages = await receive(options).catch(async (error: unknown) => {
         if (!abort.signal.aborted) {
           log('ReceiveMessage failed; retrying in 1 s', error);
           await sleep(1000);
@@ -68,6 +71,10 @@ export function startSqsPoller(options: PollerOptions): Poller {
       if (messages.length === 0) {
         emptySince[index] = startedAt;
         continue;
+      }
+      if (abort.signal.aborted) {
+        await release(options, messages).catch((error: unknown) => log('releasing messages failed', error));
+        break;
       }
       emptySince[index] = -1;
       inFlight++;
@@ -94,7 +101,21 @@ export function startSqsPoller(options: PollerOptions): Poller {
   };
 }
 
-async function receive(options: PollerOptions, abortSignal: AbortSignal): Promise<Message[]> {
+/** Makes received messages visible again at once: a poller that stops hands back what it did not run. */
+async function release(options: PollerOptions, messages: Message[]): Promise<void> {
+  await options.sqs.send(
+    new ChangeMessageVisibilityBatchCommand({
+      QueueUrl: options.queueUrl,
+      Entries: messages.map((m, n) => ({
+        Id: String(n),
+        ReceiptHandle: m.ReceiptHandle ?? '',
+        VisibilityTimeout: 0,
+      })),
+    }),
+  );
+}
+
+async function receive(options: PollerOptions): Promise<Message[]> {
   const { Messages = [] } = await options.sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: options.queueUrl,
@@ -103,7 +124,6 @@ async function receive(options: PollerOptions, abortSignal: AbortSignal): Promis
       MessageSystemAttributeNames: ['All'],
       MessageAttributeNames: ['All'],
     }),
-    { abortSignal },
   );
   return Messages;
 }

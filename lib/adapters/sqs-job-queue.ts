@@ -1,4 +1,9 @@
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DependencyUnavailable } from '../core/errors.js';
 import type { JobMessage, JobQueue } from '../core/ports.js';
 import { translateAwsError } from './aws-errors.js';
@@ -44,5 +49,26 @@ export class SqsJobQueue implements JobQueue {
     } catch (e) {
       throw translateAwsError('SQS', e);
     }
+  }
+
+  async hideFor(receiptHandles: string[], seconds: number): Promise<{ failed: string[] }> {
+    const failed: string[] = [];
+    // SQS takes whole seconds, 0 to 12 hours.
+    const VisibilityTimeout = Math.min(43_200, Math.max(0, Math.ceil(seconds)));
+    for (let i = 0; i < receiptHandles.length; i += 10) {
+      const batch = receiptHandles.slice(i, i + 10);
+      try {
+        const out = await this.sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.queueUrl,
+            Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle, VisibilityTimeout })),
+          }),
+        );
+        for (const f of out.Failed ?? []) failed.push(batch[Number(f.Id)] ?? '');
+      } catch (e) {
+        throw translateAwsError('SQS', e);
+      }
+    }
+    return { failed };
   }
 }

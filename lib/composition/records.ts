@@ -29,7 +29,7 @@ export function recordDeps(config: Config, clock: Clock = systemClock): RecordDe
     marshallOptions: { removeUndefinedValues: true },
   });
   const store = new DynamoStore(ddb, { control: config.controlTable, graph: config.graphTable });
-  return { ...base(config, clock), ...records(store, config) };
+  return { ...base(config, clock), ...records(store, config, clock) };
 }
 
 export const base = (config: Config, clock: Clock = systemClock): Base => ({
@@ -40,13 +40,13 @@ export const base = (config: Config, clock: Clock = systemClock): Base => ({
 });
 
 /** The repositories on one store (DynamoDB here, memory in unit tests). */
-export function records(store: Store, config: Config): Records {
+export function records(store: Store, config: Config, clock: Clock = systemClock): Records {
   return {
     store,
     projects: new ProjectRepo(store),
     graphs: new GraphRepo(store),
     data: new GraphDataRepo(store),
-    jobs: new JobRepo(store, config.jobRetentionDays),
+    jobs: new JobRepo(store, config.jobRetentionDays, config.jobStallMs, clock),
     clientTokens: new ClientTokenRepo(store),
     backups: new BackupRepo(store),
     policies: new PolicyRepo(store),

@@ -15,10 +15,20 @@ const schema = z.object({
   MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
   /** Shards of a new graph: each is one unit of parallel work for snapshot and restore. */
   GRAPH_SHARDS: z.coerce.number().int().min(1).max(256).default(8),
-  /** A job not ended by then is failed and whatever it held is released. */
-  JOB_DEADLINE_SECONDS: z.coerce.number().int().min(10).default(1800),
-  /** How long a worker owns a job it took before another delivery may take it over. */
-  JOB_LEASE_SECONDS: z.coerce.number().int().min(1).default(900),
+  /**
+   * A job that has made no progress for this long is failed by the sweeper and what it held is
+   * released. Every progress write pushes the deadline on, so a long job that keeps moving lives on.
+   */
+  JOB_STALL_SECONDS: z.coerce.number().positive().default(1200),
+  /**
+   * How long a delivery owns its job, and keeps its message invisible, past its last heartbeat: a
+   * delivery that dies is taken over this long after its last beat.
+   */
+  JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
+  /** A working delivery renews its lease and its message's invisibility this often. */
+  HEARTBEAT_SECONDS: z.coerce.number().positive().default(20),
+  /** After a retryable fault the message comes back after `attempt ×` this, not the queue's timeout. */
+  RETRY_DELAY_SECONDS: z.coerce.number().positive().default(10),
   /** A backup fans out one task (one SQS message) per group of this many shards. */
   SHARDS_PER_TASK: z.coerce.number().int().min(1).max(256).default(2),
   /**
@@ -86,8 +96,10 @@ export type Config = {
   eventBusName: string;
   maxReceiveCount: number;
   graphShards: number;
-  jobDeadlineSeconds: number;
-  jobLeaseSeconds: number;
+  jobStallMs: number;
+  jobLeaseMs: number;
+  heartbeatMs: number;
+  retryDelayMs: number;
   snapshotConcurrency: number;
   shardsPerTask: number;
   taskBudgetMs: number;
@@ -119,8 +131,10 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventBusName: e.EVENT_BUS_NAME,
     maxReceiveCount: e.MAX_RECEIVE_COUNT,
     graphShards: e.GRAPH_SHARDS,
-    jobDeadlineSeconds: e.JOB_DEADLINE_SECONDS,
-    jobLeaseSeconds: e.JOB_LEASE_SECONDS,
+    jobStallMs: e.JOB_STALL_SECONDS * 1000,
+    jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
+    heartbeatMs: e.HEARTBEAT_SECONDS * 1000,
+    retryDelayMs: e.RETRY_DELAY_SECONDS * 1000,
     snapshotConcurrency: e.SNAPSHOT_CONCURRENCY,
     shardsPerTask: e.SHARDS_PER_TASK,
     taskBudgetMs: e.TASK_BUDGET_SECONDS * 1000,

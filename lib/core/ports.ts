@@ -42,6 +42,11 @@ export type JobQueue = {
   send(message: JobMessage, requestId?: string): Promise<void>;
   /** Sends several messages, ten to a batch; a message the queue refuses makes the call throw. */
   sendAll(messages: JobMessage[], requestId?: string): Promise<void>;
+  /**
+   * Keeps delivered messages (by receipt handle) from coming back for `seconds` from now: the worker's
+   * heartbeat, and its backoff after a fault. Best effort: a handle it cannot change is reported.
+   */
+  hideFor(receiptHandles: string[], seconds: number): Promise<{ failed: string[] }>;
 };
 
 /** The source of every event the service publishes, and of the requests it accepts. */

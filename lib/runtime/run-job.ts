@@ -2,6 +2,7 @@ import { GesError, isRetryable, JobHeldElsewhere, LeaseLost } from '../core/erro
 import type { JobMessage } from '../core/ports.js';
 import { isTerminal, type JobRecord } from '../records/jobs/model.js';
 import type { Deps } from './deps.js';
+import type { DeliveryLease } from './heartbeat.js';
 import type { JobTask, JobTasks, RunContext } from './task.js';
 
 /** How a delivery ended, for the log and the tests; a retryable fault is thrown instead. */
@@ -13,8 +14,11 @@ export type RunOutcome =
   | 'held-elsewhere'
   | 'lease-lost';
 
-/** The receive count of this delivery, and the API request that queued the job (for the logs). */
-export type Delivery = { attempt: number; requestId?: string | undefined };
+/**
+ * The receive count of this delivery, the API request that queued the job (for the logs), and the
+ * heartbeat that keeps the delivery alive (the worker's; absent when a test runs a delivery by hand).
+ */
+export type Delivery = { attempt: number; requestId?: string | undefined; lease?: DeliveryLease };
 
 /**
  * Runs one delivery of a job. A plain message takes the job under a lease with a fencing token
@@ -30,9 +34,12 @@ export async function runJob(
   delivery: Delivery,
 ): Promise<RunOutcome> {
   const lastDelivery = delivery.attempt >= deps.config.maxReceiveCount;
-  const claimed = message.step ? await stepOf(deps, message) : await take(deps, message, lastDelivery);
+  const claimed = message.step
+    ? await stepOf(deps, message)
+    : await take(deps, message, lastDelivery, delivery.lease);
   if (typeof claimed === 'string') return claimed;
   const { job, runId } = claimed;
+  delivery.lease?.claimed({ projectId: job.projectId, jobId: job.jobId, runId });
   const task = tasks[job.kind];
   if (!task) throw new Error(`no worker task for ${job.kind} jobs`);
 
@@ -72,6 +79,8 @@ export async function runJob(
     if (isRetryable(e) && !lastDelivery) {
       log.warn('retryable fault; SQS will deliver again', { error: e as Error, attempt: delivery.attempt });
       if (!message.step) await deps.jobs.releaseLease(job.projectId, job.jobId, runId).catch(() => undefined);
+      // Back off a little longer each time, rather than wait out the queue's long visibility timeout.
+      await delivery.lease?.retryIn(delivery.attempt * deps.config.retryDelayMs);
       throw e;
     }
     log.error('job failed', { error: e as Error, attempt: delivery.attempt });
@@ -80,15 +89,17 @@ export async function runJob(
 }
 
 /** Takes a pending job, or one whose owner's lease ran out. */
-async function take(deps: Deps, message: JobMessage, lastDelivery: boolean) {
+async function take(deps: Deps, message: JobMessage, lastDelivery: boolean, lease?: DeliveryLease) {
   const runId = deps.ids.jobId();
-  const leaseMs = deps.config.jobLeaseSeconds * 1000;
-  const job = await deps.jobs.take(message.projectId, message.jobId, runId, deps.clock.now(), leaseMs);
+  const now = deps.clock.now();
+  const job = await deps.jobs.take(message.projectId, message.jobId, runId, now, deps.config.jobLeaseMs);
   if (job) return { job, runId };
   const current = await deps.jobs.get(message.projectId, message.jobId);
   if (!current || isTerminal(current.status)) return 'already-ended' as const;
-  // Another run holds a live lease. On the last delivery leave it to that run (or to the sweeper).
+  // Another run holds a live lease. On the last delivery leave it to that run (or to the sweeper);
+  // before, come back just after that lease would run out, should its run have died.
   if (lastDelivery) return 'held-elsewhere' as const;
+  await lease?.retryIn(Math.max(0, (current.leaseUntil ?? now) - now) + 1000);
   throw new JobHeldElsewhere(`job ${message.jobId} is held by run ${current.runId}`);
 }
 

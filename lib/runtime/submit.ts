@@ -50,7 +50,7 @@ export function newJob<K extends JobKind, F extends object>(
     status: 'pending',
     createdAt: now,
     progress: 0,
-    deadlineAt: now + deps.config.jobDeadlineSeconds * 1000,
+    deadlineAt: now + deps.config.jobStallMs,
     ...(requestId && { requestId }),
     ...fields,
   };

@@ -173,7 +173,7 @@ describe('a backup run', () => {
 
   it('fails a job found past its deadline with "job timed out"', async () => {
     const { jobId, message } = await startedBackup();
-    const later = { now: () => Date.now() + (deps.config.jobDeadlineSeconds + 1) * 1000 };
+    const later = { now: () => Date.now() + deps.config.jobStallMs + 1000 };
 
     expect(await runJob({ ...deps, clock: later }, jobTasks, message, { attempt: 1 })).toBe('failed');
 

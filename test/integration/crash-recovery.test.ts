@@ -66,7 +66,7 @@ function freezingAt(boundary: Boundary) {
   return { deps: { ...deps, jobs, blobs, store }, frozen, wake };
 }
 
-const afterLease = () => ({ now: () => Date.now() + (deps.config.jobLeaseSeconds + 1) * 1000 });
+const afterLease = () => ({ now: () => Date.now() + deps.config.jobLeaseMs + 1000 });
 
 async function expectOneGoodBackup(graphId: string, jobId: string, backupId: string, content: unknown[]) {
   expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({ status: 'success', progress: 100 });
@@ -112,7 +112,7 @@ describe('the sweeper', () => {
     const zombie = runJob(stuck.deps, jobTasks, { projectId: PROJECT, jobId }, { attempt: 1 });
     await stuck.frozen;
 
-    const later = { now: () => Date.now() + (deps.config.jobDeadlineSeconds + 1) * 1000 };
+    const later = { now: () => Date.now() + deps.config.jobStallMs + 1000 };
     const swept = await sweepOverdueJobs({ ...deps, clock: later }, jobTasks);
     stuck.wake();
 

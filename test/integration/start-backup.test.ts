@@ -80,6 +80,7 @@ describe('starting a backup', () => {
       throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     };
     const downQueue = {
+      ...deps.queue,
       send: refuse,
       sendAll: async ([first]: { jobId: string }[]) => refuse(first ?? { jobId: '' }),
     };

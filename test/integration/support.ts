@@ -13,7 +13,8 @@ import {
   type LocalResources,
   type ServiceDefinition,
 } from '../../local/resources.js';
-import { type Poller, startSqsPoller } from '../../local/sqs-poller.js';
+import { type Poller, type SqsHandler, startSqsPoller } from '../../local/sqs-poller.js';
+import { scaledDown } from '../support/deployed-settings.js';
 
 const NAME_PROPERTIES = ['TableName', 'QueueName', 'BucketName'];
 
@@ -95,18 +96,27 @@ export async function peekMessages(sqs: SQSClient, queueUrl: string) {
  * The worker behind this stack's real queue, as Lambda's event source runs it (local/sqs-poller.ts),
  * with the given deps. Stop it at the end of the test.
  */
-export function startWorker(stack: IsolatedStack, deps: Deps = stack.deps, concurrency = 2): Poller {
+export function startWorker(
+  stack: IsolatedStack,
+  deps: Deps = stack.deps,
+  concurrency = 2,
+  options: { timeoutSeconds?: number; batchSize?: number; around?: (handler: SqsHandler) => SqsHandler } = {},
+): Poller {
+  const handler = jobWorker(deps, jobTasks);
   return startSqsPoller({
     sqs: stack.sqs,
     queueUrl: stack.resources.jobQueue.url,
     queueArn: stack.resources.jobQueue.arn,
     region: LOCAL_AWS.region,
-    handler: jobWorker(deps, jobTasks),
+    handler: options.around ? options.around(handler) : handler,
     functionName: 'jobWorker',
-    timeoutSeconds: 30,
-    batchSize: 5,
+    timeoutSeconds: options.timeoutSeconds ?? 30,
+    batchSize: options.batchSize ?? 5,
     concurrency,
     waitTimeSeconds: 1,
     log: () => undefined,
   });
 }
+
+/** The AWS stage's delivery timings, `factor` times shorter (test/support/deployed-settings.ts). */
+export const awsScaledDown = (factor: number) => scaledDown(inject('awsDelivery'), factor);

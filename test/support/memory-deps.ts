@@ -22,26 +22,33 @@ export function memoryDeps(env: Record<string, string> = {}) {
   });
   const store = new MemoryStore();
   const sent: JobMessage[] = [];
+  const hidden: { receipts: string[]; seconds: number }[] = [];
   let now = Date.UTC(2026, 11, 1);
   let failSends = false;
+  const clock = { now: () => now };
   const deps = {
     config,
-    clock: { now: () => now },
+    clock,
     ids: { uuid: () => crypto.randomUUID(), jobId: () => crypto.randomUUID().replaceAll('-', '') },
     log: logger,
-    ...records(store, config),
+    ...records(store, config, clock),
     queue: {
       send: async (message: JobMessage) => {
         if (failSends) throw new Error('the queue is down');
         sent.push(message);
       },
       sendAll: async (messages: JobMessage[]) => void sent.push(...messages),
+      hideFor: async (receipts: string[], seconds: number) => {
+        hidden.push({ receipts, seconds });
+        return { failed: [] };
+      },
     },
   } satisfies Omit<Deps, 'blobs' | 'events'>;
   return {
     deps,
     store,
     sent,
+    hidden,
     advance: (ms: number) => {
       now += ms;
     },

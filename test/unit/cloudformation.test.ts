@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import declaredRoutes from '../../functions/routes.json' with { type: 'json' };
 import type { RecordedCall } from '../../lib/composition/recorder.js';
+import { deliverySettings } from '../support/deployed-settings.js';
 import {
   allowed,
   globMatches,
@@ -212,6 +213,7 @@ describe('IAM', () => {
       'dynamodb:Query',
       'dynamodb:BatchWriteItem',
       'sqs:SendMessage',
+      'sqs:ChangeMessageVisibility',
       'sqs:ReceiveMessage',
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
@@ -421,6 +423,49 @@ describe('IAM, against the calls the functions make', () => {
   });
 });
 
+/**
+ * How long things take on AWS, as the stage deploys them: each relation is a promise of
+ * RELIABILITY.md ("Recovery as deployed"), and the recovery tests run on these values scaled down.
+ */
+describe('the timings of job delivery, as deployed, hold together', () => {
+  const t = () => deliverySettings(template);
+
+  it("the queue hides a message at least six times as long as the worker may run (AWS's advice; below the timeout the mapping is refused)", () => {
+    expect(t().queueVisibility).toBeGreaterThanOrEqual(6 * t().workerTimeout);
+  });
+
+  it('a task stops starting segments with at least a third of the timeout left', () => {
+    expect(t().taskBudget).toBeLessThanOrEqual((2 / 3) * t().workerTimeout);
+  });
+
+  it('a delivery beats at least three times per lease, so one late beat loses neither message nor job', () => {
+    expect(3 * t().heartbeat).toBeLessThanOrEqual(t().jobLease);
+  });
+
+  it('a dead delivery is taken over within about a minute of its last beat, far sooner than the queue would give it back', () => {
+    expect(t().jobLease).toBeLessThanOrEqual(60);
+    expect(t().jobLease).toBeLessThan(t().queueVisibility / 10);
+  });
+
+  it('every retry of a failing job comes back, and the last delivery fails it, before the sweeper would', () => {
+    const { retryDelay, maxReceiveCount, jobStall } = t();
+    // attempt × retryDelay after each of the first maxReceiveCount − 1 deliveries
+    const backoff = (retryDelay * (maxReceiveCount - 1) * maxReceiveCount) / 2;
+    expect(backoff).toBeLessThan(jobStall / 2);
+  });
+
+  it('the stall window outlasts a delivery that dies at its timeout and is taken over, and ends a dead job within half an hour', () => {
+    const { workerTimeout, jobLease, heartbeat, jobStall, sweepEvery } = t();
+    expect(jobStall).toBeGreaterThan(workerTimeout + jobLease + heartbeat);
+    expect(jobStall + sweepEvery).toBeLessThanOrEqual(30 * 60);
+    expect(sweepEvery).toBeLessThanOrEqual(jobStall / 10);
+  });
+
+  it("a writer's batch lease outlasts the API function that writes it", () => {
+    expect(t().batchLease).toBeGreaterThan(t().apiTimeout);
+  });
+});
+
 describe('the job queue', () => {
   it('redrives to its DLQ after MAX_RECEIVE_COUNT deliveries, the number every function reads', () => {
     expect(resources.JobDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
@@ -452,14 +497,6 @@ describe('the job queue', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-  });
-
-  it('hides a message at least six times as long as the worker may run', () => {
-    const worker = fn('jobWorker').properties;
-    const visibility = Number(resources.JobQueue?.Properties.VisibilityTimeout);
-    expect(visibility).toBeGreaterThanOrEqual(6 * worker.Timeout);
-    // The worker's lease on a job is its timeout.
-    expect(Number(worker.Environment.Variables.JOB_LEASE_SECONDS)).toBe(worker.Timeout);
   });
 
   it('feeds the worker, with partial batch failures', () => {

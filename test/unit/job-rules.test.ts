@@ -137,7 +137,7 @@ describe('the backup quota', () => {
 
     const swept = await graphIn();
     await startBackup(swept.deps, { projectId: PROJECT, graphId: swept.graphId });
-    swept.advance(swept.deps.config.jobDeadlineSeconds * 1000 + 1);
+    swept.advance(swept.deps.config.jobStallMs + 1);
     await sweepOverdueJobs(withoutFiles(swept.deps), { backup: backupTask });
     expect(await quotaUsed(swept.deps)).toBe(0);
   });
@@ -239,7 +239,7 @@ describe('the sweeper', () => {
   it('fails an overdue job with GES.7005 and frees the graph, its backup and its quota unit', async () => {
     const { deps, graphId, advance } = await graphIn();
     const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId });
-    advance(deps.config.jobDeadlineSeconds * 1000 + 1);
+    advance(deps.config.jobStallMs + 1);
     const swept = await sweepOverdueJobs(
       {
         ...deps,
@@ -252,5 +252,64 @@ describe('the sweeper', () => {
     expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({ status: 'failed', errorCode: 'GES.7005' });
     expect(await deps.backups.get(PROJECT, backupId)).toMatchObject({ status: 'failed' });
     expect((await deps.graphs.get(PROJECT, graphId))?.lockJobId).toBeUndefined();
+  });
+});
+
+describe('the stall window', () => {
+  const DETAIL = { vertices: { done: 1 }, edges: { done: 0 }, shards: { done: 0, expected: 1 } };
+  const sweeperDeps = (deps: Omit<Deps, 'blobs' | 'events'>) =>
+    ({
+      ...deps,
+      blobs: { deletePrefix: async () => 0 },
+      events: { publish: async () => {} },
+    }) as unknown as Deps;
+
+  it('leaves a job that keeps moving, however long it runs, and fails it once it stops', async () => {
+    const { deps, graphId, advance } = await graphIn();
+    const { jobId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    await deps.jobs.take(PROJECT, jobId, 'run', deps.clock.now(), deps.config.jobLeaseMs);
+    // Ten stall windows in all, a progress write in each.
+    for (let step = 0; step < 20; step++) {
+      advance(deps.config.jobStallMs / 2);
+      expect(await deps.jobs.progress(PROJECT, jobId, 'run', step, DETAIL)).toBe('recorded');
+      expect((await sweepOverdueJobs(sweeperDeps(deps), { backup: backupTask })).failed).toEqual([]);
+    }
+    advance(deps.config.jobStallMs - 1);
+    expect((await sweepOverdueJobs(sweeperDeps(deps), { backup: backupTask })).failed).toEqual([]);
+    advance(2);
+    expect((await sweepOverdueJobs(sweeperDeps(deps), { backup: backupTask })).failed).toEqual([jobId]);
+    expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({
+      status: 'failed',
+      failReason: 'job timed out',
+    });
+  });
+
+  it('is not renewed by a heartbeat: a run that beats but does nothing is failed', async () => {
+    const { deps, graphId, advance } = await graphIn();
+    const { jobId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    await deps.jobs.take(PROJECT, jobId, 'run', deps.clock.now(), deps.config.jobLeaseMs);
+    for (let t = 0; t <= deps.config.jobStallMs; t += deps.config.heartbeatMs) {
+      advance(deps.config.heartbeatMs);
+      expect(
+        await deps.jobs.renewLease(PROJECT, jobId, 'run', deps.clock.now() + deps.config.jobLeaseMs),
+      ).toBe(true);
+    }
+    expect((await sweepOverdueJobs(sweeperDeps(deps), { backup: backupTask })).failed).toEqual([jobId]);
+  });
+
+  it('spares a job that moved between the sweeper reading it and failing it', async () => {
+    const { deps, graphId, advance } = await graphIn();
+    const { jobId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    await deps.jobs.take(PROJECT, jobId, 'run', deps.clock.now(), deps.config.jobLeaseMs);
+    advance(deps.config.jobStallMs + 1);
+    const jobs = Object.create(deps.jobs) as Deps['jobs'];
+    jobs.overdue = async (now, limit) => {
+      const page = await deps.jobs.overdue(now, limit);
+      await deps.jobs.progress(PROJECT, jobId, 'run', 10, DETAIL); // the run moves on meanwhile
+      return page;
+    };
+    const swept = await sweepOverdueJobs({ ...sweeperDeps(deps), jobs }, { backup: backupTask });
+    expect(swept.failed).toEqual([]);
+    expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({ status: 'running', progress: 10 });
   });
 });

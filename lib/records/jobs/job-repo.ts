@@ -16,6 +16,7 @@ import {
   when,
   withoutKeys,
 } from '../../core/store.js';
+import type { Clock } from '../../core/time.js';
 import { isTerminal, type JobBase, type JobDetail, type JobRecord } from './model.js';
 
 /** How a job ends: success, or failure with a GES code and a reason fit for the client. */
@@ -26,11 +27,17 @@ type JobIds = Pick<JobBase, 'projectId' | 'jobId'>;
 const running = when.eq('status', 'running');
 const ownedBy = (runId: string) => when.and(running, when.eq('runId', runId));
 
-/** Job records in the control table, and the named actions that change them. */
+/**
+ * Job records in the control table, and the named actions that change them. A job that has not ended
+ * has a deadline (`deadlineAt`, in the index of unended jobs): every write of progress moves it
+ * `stallMs` on, so the sweeper fails a job that stopped moving, however long a moving one runs.
+ */
 export class JobRepo {
   constructor(
     private readonly store: Store,
     private readonly retentionDays: number,
+    private readonly stallMs: number,
+    private readonly clock: Clock,
   ) {}
 
   /** Creates a job; fails if the id exists. */
@@ -120,7 +127,19 @@ export class JobRepo {
   }
 
   /**
-   * Takes a job for a worker run: a pending job, or a running one whose owner's lease has run out
+   * The sweeper's guard on actions that end a job: they hold only while the job has not moved since
+   * it was read (its deadline is the one read), so failing it for a stall fails no job that has just
+   * made progress. (A condition on the ending itself: a transaction touches an item once.)
+   */
+  whileStalled(actions: Action[], job: Pick<JobBase, 'deadlineAt'>): Action[] {
+    const unmoved = when.eq('deadlineAt', job.deadlineAt);
+    return actions.map((a) =>
+      a.name === 'end the job' ? { ...a, if: a.if ? when.and(a.if, unmoved) : unmoved } : a,
+    );
+  }
+
+  /**
+   * Takes a job for a worker run (not progress: its deadline stays, and a job taken past it is failed): a pending job, or a running one whose owner's lease has run out
    * (its Lambda died or timed out). Returns the job as taken, or undefined when it is not takeable.
    */
   async take(projectId: string, jobId: string, runId: string, now: number, leaseMs: number) {
@@ -128,7 +147,10 @@ export class JobRepo {
       name: 'take the job',
       table: 'control',
       update: jobKey(projectId, jobId),
-      change: { set: { status: 'running', runId, leaseUntil: now + leaseMs }, add: { attempts: 1 } },
+      change: {
+        set: { status: 'running', runId, leaseUntil: now + leaseMs },
+        add: { attempts: 1 },
+      },
       if: when.and(
         when.exists('pk'),
         when.or(when.eq('status', 'pending'), when.and(running, when.lt('leaseUntil', now))),
@@ -187,7 +209,23 @@ export class JobRepo {
    * waiting for the lease to run out.
    */
   async releaseLease(projectId: string, jobId: string, runId: string): Promise<void> {
-    await this.owned(projectId, jobId, runId, { set: { leaseUntil: 0 } });
+    await this.store.apply(this.ownedAction(projectId, jobId, runId, { set: { leaseUntil: 0 } }, false));
+  }
+
+  /**
+   * A heartbeat of the run that owns the job: its lease goes on to `until`. Not progress: the
+   * deadline stays. False when the run no longer owns the job.
+   */
+  async renewLease(projectId: string, jobId: string, runId: string, until: number): Promise<boolean> {
+    return (
+      await this.store.apply(this.ownedAction(projectId, jobId, runId, { set: { leaseUntil: until } }, false))
+    ).ok;
+  }
+
+  /** The deadline of a job that moved at `now`, with its key in the index of unended jobs. */
+  private movedOn(projectId: string, jobId: string, now: number) {
+    const deadlineAt = now + this.stallMs;
+    return { deadlineAt, ...activeJobKeys(projectId, deadlineAt, jobId) };
   }
 
   private expiry(at: number) {
@@ -203,12 +241,15 @@ export class JobRepo {
     return (await this.store.apply(this.ownedAction(projectId, jobId, runId, change))).ok;
   }
 
-  private ownedAction(projectId: string, jobId: string, runId: string, change: Update) {
+  /** A write of the run that owns the job; unless told otherwise, a write of progress. */
+  private ownedAction(projectId: string, jobId: string, runId: string, change: Update, progress = true) {
     return {
       name: 'write as the owning run',
       table: 'control' as const,
       update: jobKey(projectId, jobId),
-      change,
+      change: progress
+        ? { ...change, set: { ...change.set, ...this.movedOn(projectId, jobId, this.clock.now()) } }
+        : change,
       if: ownedBy(runId),
     };
   }
