@@ -26,6 +26,12 @@ import { snapshotSegment } from './snapshot.js';
  * transaction with the backup and the graph's lock. A task whose time (`TASK_BUDGET_SECONDS`) is up
  * starts no new segment: it checkpoints and goes on in a new message. Segments have fixed bounds, so
  * a retried, duplicated or continued task writes exactly the same files.
+ *
+ * Under faults, the files of a run that lost the job (a part uploaded and never recorded, a part a
+ * later run wrote again) are strays: a task whose part is refused removes its own at once, and the
+ * task that finishes removes every file its manifest does not list, after writing the manifest and
+ * before the success (run again, a finish does it again), so a successful backup's folder holds its
+ * manifest's files and nothing else.
  */
 export const backupTask = jobTask<BackupJob>({
   kind: 'backup',
@@ -106,6 +112,7 @@ async function runTask(
         );
         return 'handed-off';
       }
+      const file = partFileName(shard, segment, context.runId);
       const written = await snapshotSegment(
         deps.data,
         deps.blobs,
@@ -119,7 +126,7 @@ async function runTask(
           pageSize: deps.config.queryPageSize,
         },
         backupPrefix(backup),
-        partFileName(shard, segment, context.runId),
+        file,
       );
       // The shard is done when no key is left to resume from.
       const last = !written.resumeKey;
@@ -130,7 +137,10 @@ async function runTask(
         `${shard}.${segment}`,
         { ...written.part, last },
       );
-      if (!recorded) return 'lost';
+      if (!recorded) {
+        await dropUnrecorded(deps, job, backup, file, context);
+        return 'lost';
+      }
       await reportProgress(backupTask.narrowed(recorded), context);
       segmentsDone++;
       if (!written.resumeKey) break;
@@ -143,6 +153,32 @@ async function runTask(
   const now = backupTask.narrowed(record);
   if ((now.tasksDone?.size ?? 0) < (now.tasks ?? Number.POSITIVE_INFINITY)) return 'handed-off';
   return finish(deps, now, backup, context);
+}
+
+/**
+ * A part this run uploaded but could not record (the run lost the job) is a stray: removed at once,
+ * unless the job as it now is lists that very file (a duplicate of a task rewrote a file of the run
+ * that ended the job, or that a run taking over kept), which is then the file it lists, byte for
+ * byte. Best effort: a stray left here is still removed by the task that finishes the backup, or by
+ * the clean-up of a failed one.
+ */
+async function dropUnrecorded(
+  deps: Deps,
+  job: BackupJob,
+  backup: BackupRecord,
+  file: string,
+  context: RunContext,
+): Promise<void> {
+  try {
+    const now = await deps.jobs.get(job.projectId, job.jobId);
+    const listed =
+      now &&
+      (now.status === 'running' || now.status === 'success') &&
+      Object.values(backupTask.narrowed(now).parts ?? {}).some((part) => part.key === file);
+    if (!listed) await deps.blobs.deletePrefix(backupPrefix(backup) + file);
+  } catch (error) {
+    context.log.warn('could not remove a part the run did not record', { file, error: error as Error });
+  }
 }
 
 async function backupOf(deps: Deps, job: BackupJob): Promise<BackupRecord> {
@@ -215,11 +251,11 @@ async function finish(
   // still owns the job (a run that lost it stops at this report).
   const final = progressOf(job);
   await context.report(99, final.detail, final.seen);
-  await deps.blobs.put(
-    backupPrefix(backup) + MANIFEST_FILE,
-    JSON.stringify(manifest, null, 2),
-    'application/json',
-  );
+  const folder = backupPrefix(backup);
+  await deps.blobs.put(folder + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');
+  // Nothing but the manifest's files may be left in the folder when the job succeeds: a finish that
+  // dies from here on is run again, and removes them again.
+  await removeStrays(deps, folder, manifest, context);
   const ended = await deps.store.transact([
     // The job ends with the counts of every part it wrote: those the manifest holds.
     deps.jobs.end(job, { status: 'success' }, deps.clock.now(), context.runId, final.detail),
@@ -231,5 +267,34 @@ async function finish(
     }),
     deps.graphs.release(job, job.jobId, GraphStatus.running, deps.clock.now()),
   ]);
-  return ended.ok ? 'ended' : 'lost';
+  if (ended.ok) return 'ended';
+  // A run that lost the job here may have written its manifest after a failure's clean-up.
+  if ((await deps.jobs.get(job.projectId, job.jobId))?.status === 'failed')
+    await deps.blobs.deletePrefix(folder);
+  return 'lost';
+}
+
+/**
+ * Checks the folder against the manifest with one listing: every file it lists is there at its size,
+ * and every other object (a part of a dead or taken-over run, one uploaded but never recorded) is
+ * removed. Our names never begin one another, so a prefix that is a whole stray key removes that key
+ * alone; a foreign name that begins one of the backup's files would take it along, and stops the
+ * backup instead.
+ */
+async function removeStrays(deps: Deps, folder: string, manifest: Manifest, context: RunContext) {
+  const listed = new Map(
+    (await deps.blobs.list(folder)).map((object) => [object.key.slice(folder.length), object.size]),
+  );
+  for (const part of manifest.files) {
+    if (listed.get(part.key) !== part.bytes)
+      throw new Error(`part ${part.key} of the manifest is not in the backup's folder as recorded`);
+  }
+  const kept = new Set([MANIFEST_FILE, ...manifest.files.map((part) => part.key)]);
+  const strays = [...listed.keys()].filter((key) => !kept.has(key));
+  const clash = strays.find((stray) => [...kept].some((key) => key.startsWith(stray)));
+  if (clash !== undefined)
+    throw new Error(`an object ${clash} in the backup's folder cannot be removed alone`);
+  if (!strays.length) return;
+  context.log.info('removing files no manifest lists', { strays });
+  await mapLimit(strays, deps.config.snapshotConcurrency, (stray) => deps.blobs.deletePrefix(folder + stray));
 }
