@@ -27,11 +27,12 @@ import { snapshotSegment } from './snapshot.js';
  * starts no new segment: it checkpoints and goes on in a new message. Segments have fixed bounds, so
  * a retried, duplicated or continued task writes exactly the same files.
  *
- * Under faults, the files of a run that lost the job (a part uploaded and never recorded, a part a
- * later run wrote again) are strays: a task whose part is refused removes its own at once, and the
- * task that finishes removes every file its manifest does not list, after writing the manifest and
- * before the success (run again, a finish does it again), so a successful backup's folder holds its
- * manifest's files and nothing else.
+ * Under faults: a run that takes the job over from a dead one keeps the parts and tasks that run
+ * recorded and redoes only the rest, under its own run id. The files of a run that lost the job (a
+ * part uploaded and never recorded, a part another run wrote again) are strays: a task whose part
+ * is refused removes its own at once, and the task that finishes removes every file its manifest
+ * does not list, after writing the manifest and before the success (run again, a finish does it
+ * again), so a successful backup's folder holds its manifest's files and nothing else.
  */
 export const backupTask = jobTask<BackupJob>({
   kind: 'backup',
@@ -42,24 +43,17 @@ export const backupTask = jobTask<BackupJob>({
     // Every batch that began before the graph was taken is written whole before anything is read.
     await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
     const backup = await backupOf(deps, job);
-    const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
-    const expected = await mapLimit(shards, deps.config.snapshotConcurrency, (shard) =>
-      deps.data.countShard(backup.graphId, backup.generation, shard),
-    );
-    const groups: number[][] = [];
-    for (let i = 0; i < shards.length; i += deps.config.shardsPerTask) {
-      groups.push(shards.slice(i, i + deps.config.shardsPerTask));
-    }
-    const detail: JobDetail = {
-      vertices: { done: 0, expected: expected.reduce((n, c) => n + c.vertices, 0) },
-      edges: { done: 0, expected: expected.reduce((n, c) => n + c.edges, 0) },
-      shards: { done: 0, expected: shards.length },
-    };
-    if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, groups.length, detail)))
-      return 'lost';
-    const steps: BackupStep[] = groups.map((shards, task) => ({ runId: context.runId, task, shards }));
+    const groups = shardGroups(backup.shards, deps.config.shardsPerTask);
+    const all: BackupStep[] = groups.map((shards, task) => ({ runId: context.runId, task, shards }));
+    // A run that took the job over from a dead one keeps what that run recorded: its parts are
+    // written and checked, its tasks done are done. Only the tasks it did not finish run again, so
+    // jobProgress goes on from where it was. (Another split of the shards starts afresh.)
+    const takenOver = job.parts !== undefined && job.tasks === groups.length;
+    if (!takenOver && !(await startTasks(deps, job, backup, groups.length, context))) return 'lost';
+    const steps = takenOver ? all.filter((step) => !job.tasksDone?.has(String(step.task))) : all;
+    const [first, ...others] = steps;
+    if (!first) return finish(deps, job, backup, context);
     // Every task but the first goes out as a message; this delivery runs the first itself.
-    const [first, ...others] = steps as [BackupStep, ...BackupStep[]];
     await deps.queue.sendAll(
       others.map((step) => ({ projectId: job.projectId, jobId: job.jobId, step })),
       context.requestId,
@@ -153,6 +147,33 @@ async function runTask(
   const now = backupTask.narrowed(record);
   if ((now.tasksDone?.size ?? 0) < (now.tasks ?? Number.POSITIVE_INFINITY)) return 'handed-off';
   return finish(deps, now, backup, context);
+}
+
+function shardGroups(shards: number, perTask: number): number[][] {
+  const all = Array.from({ length: shards }, (_, shard) => shard);
+  const groups: number[][] = [];
+  for (let i = 0; i < all.length; i += perTask) groups.push(all.slice(i, i + perTask));
+  return groups;
+}
+
+/** Counts the shards (the expected counts of jobDetail) and starts counting the tasks on the job. */
+async function startTasks(
+  deps: Deps,
+  job: BackupJob,
+  backup: BackupRecord,
+  tasks: number,
+  context: RunContext,
+): Promise<boolean> {
+  const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
+  const expected = await mapLimit(shards, deps.config.snapshotConcurrency, (shard) =>
+    deps.data.countShard(backup.graphId, backup.generation, shard),
+  );
+  const detail: JobDetail = {
+    vertices: { done: 0, expected: expected.reduce((n, c) => n + c.vertices, 0) },
+    edges: { done: 0, expected: expected.reduce((n, c) => n + c.edges, 0) },
+    shards: { done: 0, expected: shards.length },
+  };
+  return deps.jobs.startTasks(job.projectId, job.jobId, context.runId, tasks, detail);
 }
 
 /**
