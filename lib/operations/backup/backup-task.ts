@@ -47,8 +47,12 @@ export const backupTask = jobTask<BackupJob>({
     const all: BackupStep[] = groups.map((shards, task) => ({ runId: context.runId, task, shards }));
     // A run that took the job over from a dead one keeps what that run recorded: its parts are
     // written and checked, its tasks done are done. Only the tasks it did not finish run again, so
-    // jobProgress goes on from where it was. (Another split of the shards starts afresh.)
-    const takenOver = job.parts !== undefined && job.tasks === groups.length;
+    // jobProgress goes on from where it was. A dead run that split the shards or cut the segments
+    // otherwise (another deployment's settings) is not continued: its segments would not line up.
+    const takenOver =
+      job.parts !== undefined &&
+      job.tasks === groups.length &&
+      Object.values(job.parts).every((part) => part.last || part.records === deps.config.segmentItems);
     if (!takenOver && !(await startTasks(deps, job, backup, groups.length, context))) return 'lost';
     const steps = takenOver ? all.filter((step) => !job.tasksDone?.has(String(step.task))) : all;
     const [first, ...others] = steps;
