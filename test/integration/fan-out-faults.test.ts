@@ -1,6 +1,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jobTasks } from '../../lib/composition/tasks.js';
+import { parseConfig } from '../../lib/core/config.js';
 import { type JobMessage, jobMessageSchema } from '../../lib/core/ports.js';
 import { backupStepSchema } from '../../lib/operations/backup/job.js';
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
@@ -25,20 +26,19 @@ let content: unknown[];
 let clean: Manifest;
 
 const LEASE_SECONDS = 60;
+const ENV = {
+  SHARDS_PER_TASK: '2',
+  SEGMENT_ITEMS: '4',
+  QUERY_PAGE_SIZE: '3',
+  TASK_BUDGET_SECONDS: '0',
+  JOB_LEASE_SECONDS: String(LEASE_SECONDS),
+  BACKUP_QUOTA: '100',
+};
 
 beforeAll(async () => {
   // 8 shards, 2 a task: 4 tasks. Segments of 4 items, pages of 3, no time at all: every message
   // writes one segment of ~4 records and checkpoints, so a task is a chain of messages.
-  stack = await isolatedStack({
-    env: {
-      SHARDS_PER_TASK: '2',
-      SEGMENT_ITEMS: '4',
-      QUERY_PAGE_SIZE: '3',
-      TASK_BUDGET_SECONDS: '0',
-      JOB_LEASE_SECONDS: String(LEASE_SECONDS),
-      BACKUP_QUOTA: '100',
-    },
-  });
+  stack = await isolatedStack({ env: ENV });
   const graph = socialGraph(30);
   content = [...graph.vertices, ...graph.edges];
   ({ graphId } = await seedGraph(stack.deps, graph));
@@ -54,6 +54,7 @@ type Point =
   | 'before an upload'
   | 'after an upload'
   | 'after a part is recorded'
+  | 'after a shard’s second segment is recorded'
   | 'after the manifest'
   | 'before the success';
 
@@ -78,7 +79,15 @@ type Order = 'in order' | 'newest first' | 'each twice';
  */
 type Redelivery = 'last' | 'next';
 
-type Plan = { order: Order; redelivery?: Redelivery; faults: Fault[] };
+type Plan = {
+  order: Order;
+  redelivery?: Redelivery;
+  faults: Fault[];
+  /** settings every delivery runs with, besides the file's */
+  env?: Record<string, string>;
+  /** settings of another deployment, that every delivery after the first death runs with */
+  redeployed?: Record<string, string>;
+};
 
 type Zombie = { wake(): void; outcome: Promise<unknown> };
 
@@ -168,6 +177,7 @@ function deliveryDeps(
   jobs.recordPart = async (...args) => {
     const recorded = await base.jobs.recordPart(...args);
     if (recorded) await reach('after a part is recorded');
+    if (recorded && args[3].endsWith('.1')) await reach('after a shard’s second segment is recorded');
     return recorded;
   };
   jobs.progress = async (...args) => {
@@ -235,6 +245,9 @@ async function deliverAll(run: Run, plan: Plan) {
       },
       run.reported,
     );
+    const redeployed = run.zombies.length ? plan.redeployed : undefined;
+    if (plan.env || redeployed)
+      deps.config = parseConfig({ ...stack.resources.env, ...ENV, ...plan.env, ...redeployed });
     const delivery = runJob(deps, jobTasks, next.message, { attempt: next.attempt });
     const outcome = await Promise.race([delivery.catch((e: Error) => `threw ${e.name}`), death]);
     run.outcomes.push(outcome);
@@ -391,6 +404,35 @@ describe('a fanned-out backup whose tasks die and come back', () => {
 
     await wakeTheZombies(run);
     await expectTheCleanBackup(run);
+  });
+
+  it('a run that takes over with other segment sizes starts afresh, and the backup holds each record once', async () => {
+    // The first delivery has time for its whole task; it dies once it has recorded two segments of
+    // a shard (4 items each). A deployment that cuts 100-item segments takes over: the dead run's
+    // second segment is not one of its segments, and kept it would hold records twice.
+    expect(clean.files.some((f) => f.shard < 2 && f.segment === 1 && f.records > 0)).toBe(true);
+    const run = await backUp({
+      order: 'in order',
+      env: { TASK_BUDGET_SECONDS: '600' },
+      faults: [{ on: 'the first delivery', at: 'after a shard’s second segment is recorded', how: 'dies' }],
+      redeployed: { SEGMENT_ITEMS: '100' },
+    });
+
+    expect(run.job).toMatchObject({ status: 'success', progress: 100 });
+    const stored = await readBackup(stack.deps, { projectId: PROJECT, graphId, backupId: run.backupId });
+    const manifest = stored?.manifest as Manifest;
+    expect(sortRecords(stored?.records ?? [])).toEqual(sortRecords(content));
+    expect(run.outcomes.filter((o) => o === 'died')).toHaveLength(1);
+    expect(manifest.files.every((f) => f.segment === 0)).toBe(true);
+    expect(manifest.counts).toEqual(clean.counts);
+    expect(manifest.contentDigest).toEqual(clean.contentDigest);
+    expect(run.job.detail?.vertices.done).toBe(manifest.counts.vertices);
+    expect(run.job.detail?.edges.done).toBe(manifest.counts.edges);
+    expect(run.job.detail?.shards).toEqual({ done: manifest.shards, expected: manifest.shards });
+    expect(await folderKeys(run.backupId)).toEqual(
+      [MANIFEST_FILE, ...manifest.files.map((f) => f.key)].sort(),
+    );
+    await wakeTheZombies(run);
   });
 
   it('a task that throws what nothing can retry fails the job with a reason, and leaves no file', async () => {
