@@ -44,7 +44,13 @@ export const backupTask = jobTask<BackupJob>({
     await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
     const backup = await backupOf(deps, job);
     const groups = shardGroups(backup.shards, deps.config.shardsPerTask);
-    const all: BackupStep[] = groups.map((shards, task) => ({ runId: context.runId, task, shards }));
+    const { segmentItems } = deps.config;
+    const all: BackupStep[] = groups.map((shards, task) => ({
+      runId: context.runId,
+      task,
+      shards,
+      segmentItems,
+    }));
     // A run that took the job over from a dead one keeps what that run recorded: its parts are
     // written and checked, its tasks done are done. Only the tasks it did not finish run again, so
     // jobProgress goes on from where it was. A dead run that split the shards or cut the segments
@@ -52,7 +58,7 @@ export const backupTask = jobTask<BackupJob>({
     const takenOver =
       job.parts !== undefined &&
       job.tasks === groups.length &&
-      Object.values(job.parts).every((part) => part.last || part.records === deps.config.segmentItems);
+      Object.values(job.parts).every((part) => part.last || part.records === segmentItems);
     if (!takenOver && !(await startTasks(deps, job, backup, groups.length, context))) return 'lost';
     const steps = takenOver ? all.filter((step) => !job.tasksDone?.has(String(step.task))) : all;
     const [first, ...others] = steps;
@@ -120,7 +126,9 @@ async function runTask(
           shard,
           segment,
           startKey,
-          maxItems: deps.config.segmentItems,
+          // The run's segment size, whatever deployment delivers this step: a task run again cuts
+          // the same segments.
+          maxItems: step.segmentItems ?? deps.config.segmentItems,
           pageSize: deps.config.queryPageSize,
         },
         backupPrefix(backup),
