@@ -435,6 +435,31 @@ describe('a fanned-out backup whose tasks die and come back', () => {
     await wakeTheZombies(run);
   });
 
+  it('a task delivered again by a deployment with other segment sizes cuts its run’s segments', async () => {
+    // A task past the first, with a shard of more than one segment, dies after recording that
+    // shard's second segment; a deployment that cuts 100-item segments delivers its message again.
+    const shard = clean.files.find((f) => f.shard >= 2 && f.segment === 1 && f.records > 0)?.shard;
+    expect(shard).toBeDefined();
+    const run = await backUp({
+      order: 'in order',
+      env: { TASK_BUDGET_SECONDS: '600' },
+      faults: [
+        {
+          on: `task ${Math.floor(Number(shard) / 2)}`,
+          at: 'after a shard’s second segment is recorded',
+          how: 'dies',
+        },
+      ],
+      redeployed: { SEGMENT_ITEMS: '100' },
+    });
+
+    expect(run.outcomes.filter((o) => o === 'died')).toHaveLength(1);
+    await expectTheCleanBackup(run);
+    expectProgressNeverWentBack(run);
+    await wakeTheZombies(run);
+    await expectTheCleanBackup(run);
+  });
+
   it('a task that throws what nothing can retry fails the job with a reason, and leaves no file', async () => {
     const run = await backUp({
       order: 'newest first',
