@@ -26,6 +26,13 @@ import { snapshotSegment } from './snapshot.js';
  * transaction with the backup and the graph's lock. A task whose time (`TASK_BUDGET_SECONDS`) is up
  * starts no new segment: it checkpoints and goes on in a new message. Segments have fixed bounds, so
  * a retried, duplicated or continued task writes exactly the same files.
+ *
+ * Under faults: a run that takes the job over from a dead one keeps the parts and tasks that run
+ * recorded and redoes only the rest, under its own run id. The files of a run that lost the job (a
+ * part uploaded and never recorded, a part another run wrote again) are strays: a task whose part
+ * is refused removes its own at once, and the task that finishes removes every file its manifest
+ * does not list, after writing the manifest and before the success (run again, a finish does it
+ * again), so a successful backup's folder holds its manifest's files and nothing else.
  */
 export const backupTask = jobTask<BackupJob>({
   kind: 'backup',
@@ -36,24 +43,27 @@ export const backupTask = jobTask<BackupJob>({
     // Every batch that began before the graph was taken is written whole before anything is read.
     await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
     const backup = await backupOf(deps, job);
-    const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
-    const expected = await mapLimit(shards, deps.config.snapshotConcurrency, (shard) =>
-      deps.data.countShard(backup.graphId, backup.generation, shard),
-    );
-    const groups: number[][] = [];
-    for (let i = 0; i < shards.length; i += deps.config.shardsPerTask) {
-      groups.push(shards.slice(i, i + deps.config.shardsPerTask));
-    }
-    const detail: JobDetail = {
-      vertices: { done: 0, expected: expected.reduce((n, c) => n + c.vertices, 0) },
-      edges: { done: 0, expected: expected.reduce((n, c) => n + c.edges, 0) },
-      shards: { done: 0, expected: shards.length },
-    };
-    if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, groups.length, detail)))
-      return 'lost';
-    const steps: BackupStep[] = groups.map((shards, task) => ({ runId: context.runId, task, shards }));
+    const groups = shardGroups(backup.shards, deps.config.shardsPerTask);
+    const { segmentItems } = deps.config;
+    const all: BackupStep[] = groups.map((shards, task) => ({
+      runId: context.runId,
+      task,
+      shards,
+      segmentItems,
+    }));
+    // A run that took the job over from a dead one keeps what that run recorded: its parts are
+    // written and checked, its tasks done are done. Only the tasks it did not finish run again, so
+    // jobProgress goes on from where it was. A dead run that split the shards or cut the segments
+    // otherwise (another deployment's settings) is not continued: its segments would not line up.
+    const takenOver =
+      job.parts !== undefined &&
+      job.tasks === groups.length &&
+      Object.values(job.parts).every((part) => part.last || part.records === segmentItems);
+    if (!takenOver && !(await startTasks(deps, job, backup, groups.length, context))) return 'lost';
+    const steps = takenOver ? all.filter((step) => !job.tasksDone?.has(String(step.task))) : all;
+    const [first, ...others] = steps;
+    if (!first) return finish(deps, job, backup, context);
     // Every task but the first goes out as a message; this delivery runs the first itself.
-    const [first, ...others] = steps as [BackupStep, ...BackupStep[]];
     await deps.queue.sendAll(
       others.map((step) => ({ projectId: job.projectId, jobId: job.jobId, step })),
       context.requestId,
@@ -106,6 +116,7 @@ async function runTask(
         );
         return 'handed-off';
       }
+      const file = partFileName(shard, segment, context.runId);
       const written = await snapshotSegment(
         deps.data,
         deps.blobs,
@@ -115,11 +126,13 @@ async function runTask(
           shard,
           segment,
           startKey,
-          maxItems: deps.config.segmentItems,
+          // The run's segment size, whatever deployment delivers this step: a task run again cuts
+          // the same segments.
+          maxItems: step.segmentItems ?? deps.config.segmentItems,
           pageSize: deps.config.queryPageSize,
         },
         backupPrefix(backup),
-        partFileName(shard, segment, context.runId),
+        file,
       );
       // The shard is done when no key is left to resume from.
       const last = !written.resumeKey;
@@ -130,7 +143,10 @@ async function runTask(
         `${shard}.${segment}`,
         { ...written.part, last },
       );
-      if (!recorded) return 'lost';
+      if (!recorded) {
+        await dropUnrecorded(deps, job, backup, file, context);
+        return 'lost';
+      }
       await reportProgress(backupTask.narrowed(recorded), context);
       segmentsDone++;
       if (!written.resumeKey) break;
@@ -143,6 +159,59 @@ async function runTask(
   const now = backupTask.narrowed(record);
   if ((now.tasksDone?.size ?? 0) < (now.tasks ?? Number.POSITIVE_INFINITY)) return 'handed-off';
   return finish(deps, now, backup, context);
+}
+
+function shardGroups(shards: number, perTask: number): number[][] {
+  const all = Array.from({ length: shards }, (_, shard) => shard);
+  const groups: number[][] = [];
+  for (let i = 0; i < all.length; i += perTask) groups.push(all.slice(i, i + perTask));
+  return groups;
+}
+
+/** Counts the shards (the expected counts of jobDetail) and starts counting the tasks on the job. */
+async function startTasks(
+  deps: Deps,
+  job: BackupJob,
+  backup: BackupRecord,
+  tasks: number,
+  context: RunContext,
+): Promise<boolean> {
+  const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
+  const expected = await mapLimit(shards, deps.config.snapshotConcurrency, (shard) =>
+    deps.data.countShard(backup.graphId, backup.generation, shard),
+  );
+  const detail: JobDetail = {
+    vertices: { done: 0, expected: expected.reduce((n, c) => n + c.vertices, 0) },
+    edges: { done: 0, expected: expected.reduce((n, c) => n + c.edges, 0) },
+    shards: { done: 0, expected: shards.length },
+  };
+  return deps.jobs.startTasks(job.projectId, job.jobId, context.runId, tasks, detail);
+}
+
+/**
+ * A part this run uploaded but could not record (the run lost the job) is a stray: removed at once,
+ * unless the job as it now is lists that very file (a duplicate of a task rewrote a file of the run
+ * that ended the job, or that a run taking over kept), which is then the file it lists, byte for
+ * byte. Best effort: a stray left here is still removed by the task that finishes the backup, or by
+ * the clean-up of a failed one.
+ */
+async function dropUnrecorded(
+  deps: Deps,
+  job: BackupJob,
+  backup: BackupRecord,
+  file: string,
+  context: RunContext,
+): Promise<void> {
+  try {
+    const now = await deps.jobs.get(job.projectId, job.jobId);
+    const listed =
+      now &&
+      (now.status === 'running' || now.status === 'success') &&
+      Object.values(backupTask.narrowed(now).parts ?? {}).some((part) => part.key === file);
+    if (!listed) await deps.blobs.deletePrefix(backupPrefix(backup) + file);
+  } catch (error) {
+    context.log.warn('could not remove a part the run did not record', { file, error: error as Error });
+  }
 }
 
 async function backupOf(deps: Deps, job: BackupJob): Promise<BackupRecord> {
@@ -215,11 +284,11 @@ async function finish(
   // still owns the job (a run that lost it stops at this report).
   const final = progressOf(job);
   await context.report(99, final.detail, final.seen);
-  await deps.blobs.put(
-    backupPrefix(backup) + MANIFEST_FILE,
-    JSON.stringify(manifest, null, 2),
-    'application/json',
-  );
+  const folder = backupPrefix(backup);
+  await deps.blobs.put(folder + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');
+  // Nothing but the manifest's files may be left in the folder when the job succeeds: a finish that
+  // dies from here on is run again, and removes them again.
+  await removeStrays(deps, folder, manifest, context);
   const ended = await deps.store.transact([
     // The job ends with the counts of every part it wrote: those the manifest holds.
     deps.jobs.end(job, { status: 'success' }, deps.clock.now(), context.runId, final.detail),
@@ -231,5 +300,34 @@ async function finish(
     }),
     deps.graphs.release(job, job.jobId, GraphStatus.running, deps.clock.now()),
   ]);
-  return ended.ok ? 'ended' : 'lost';
+  if (ended.ok) return 'ended';
+  // A run that lost the job here may have written its manifest after a failure's clean-up.
+  if ((await deps.jobs.get(job.projectId, job.jobId))?.status === 'failed')
+    await deps.blobs.deletePrefix(folder);
+  return 'lost';
+}
+
+/**
+ * Checks the folder against the manifest with one listing: every file it lists is there at its size,
+ * and every other object (a part of a dead or taken-over run, one uploaded but never recorded) is
+ * removed. Our names never begin one another, so a prefix that is a whole stray key removes that key
+ * alone; a foreign name that begins one of the backup's files would take it along, and stops the
+ * backup instead.
+ */
+async function removeStrays(deps: Deps, folder: string, manifest: Manifest, context: RunContext) {
+  const listed = new Map(
+    (await deps.blobs.list(folder)).map((object) => [object.key.slice(folder.length), object.size]),
+  );
+  for (const part of manifest.files) {
+    if (listed.get(part.key) !== part.bytes)
+      throw new Error(`part ${part.key} of the manifest is not in the backup's folder as recorded`);
+  }
+  const kept = new Set([MANIFEST_FILE, ...manifest.files.map((part) => part.key)]);
+  const strays = [...listed.keys()].filter((key) => !kept.has(key));
+  const clash = strays.find((stray) => [...kept].some((key) => key.startsWith(stray)));
+  if (clash !== undefined)
+    throw new Error(`an object ${clash} in the backup's folder cannot be removed alone`);
+  if (!strays.length) return;
+  context.log.info('removing files no manifest lists', { strays });
+  await mapLimit(strays, deps.config.snapshotConcurrency, (stray) => deps.blobs.deletePrefix(folder + stray));
 }

@@ -22,6 +22,8 @@ export const backupStepSchema = z.object({
   runId: z.string(),
   task: z.number().int().min(0),
   shards: z.array(z.number().int().min(0)).min(1),
+  /** the segment size of the run (absent in steps sent before it was carried: the deployment's) */
+  segmentItems: z.number().int().min(1).optional(),
   from: z
     .object({
       shard: z.number().int(),
