@@ -1,4 +1,3 @@
-import { mapLimit } from '../../core/concurrency.js';
 import { GesError } from '../../core/errors.js';
 import { backupEvent } from '../../records/backups/events.js';
 import {
@@ -10,6 +9,7 @@ import {
   partFileName,
 } from '../../records/backups/format.js';
 import { type BackupRecord, backupPrefix } from '../../records/backups/model.js';
+import { totals } from '../../records/graphs/counters.js';
 import { waitForWriters } from '../../records/graphs/data-repo.js';
 import { GraphStatus } from '../../records/graphs/model.js';
 import type { JobDetail } from '../../records/jobs/model.js';
@@ -37,16 +37,15 @@ export const backupTask = jobTask<BackupJob>({
     await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
     const backup = await backupOf(deps, job);
     const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
-    const expected = await mapLimit(shards, deps.config.snapshotConcurrency, (shard) =>
-      deps.data.countShard(backup.graphId, backup.generation, shard),
-    );
+    // The counters are exact here: the graph is held and every batch is written.
+    const expected = totals(await deps.data.counts(backup.graphId, backup.generation));
     const groups: number[][] = [];
     for (let i = 0; i < shards.length; i += deps.config.shardsPerTask) {
       groups.push(shards.slice(i, i + deps.config.shardsPerTask));
     }
     const detail: JobDetail = {
-      vertices: { done: 0, expected: expected.reduce((n, c) => n + c.vertices, 0) },
-      edges: { done: 0, expected: expected.reduce((n, c) => n + c.edges, 0) },
+      vertices: { done: 0, expected: expected.vertices },
+      edges: { done: 0, expected: expected.edges },
       shards: { done: 0, expected: shards.length },
     };
     if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, groups.length, detail)))
