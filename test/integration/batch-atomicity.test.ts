@@ -136,8 +136,7 @@ describe('a data-plane batch is all or nothing', () => {
     let transactions = 0;
     const dying: Store = Object.create(deps.store);
     dying.transact = async (actions) => {
-      if (actions.some(isElementPut) && ++transactions > 3)
-        throw new Error('the function died');
+      if (actions.some(isElementPut) && ++transactions > 3) throw new Error('the function died');
       return deps.store.transact(actions);
     };
     const dead = {

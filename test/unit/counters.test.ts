@@ -27,9 +27,9 @@ describe('counter attributes', () => {
 
   it('sum over items, negative entries included, and leave out labels with nothing left', () => {
     const items = [
-      { pk: 'g#1#counts', sk: 'w#00', 'V#person': 2, 'E#knows': 1 },
-      { pk: 'g#1#counts', sk: 'w#07', 'V#person': -2, 'V#movie': 1 },
-      { pk: 'g#1#counts', sk: 'load#p', 'E#knows': 3 },
+      { pk: 'COUNTS#g#1', sk: 'COUNTS#0', 'V#person': 2, 'E#knows': 1, 'settled#b1': true },
+      { pk: 'COUNTS#g#1', sk: 'COUNTS#7', 'V#person': -2, 'V#movie': 1 },
+      { pk: 'COUNTS#g#1', sk: 'COUNTS#3', ...counterAttributes({ vertex: {}, edge: { knows: 3 } }, 'p.0') },
     ];
     expect(sumCounters(items)).toEqual({ vertex: { movie: 1 }, edge: { knows: 4 } });
   });
@@ -81,7 +81,7 @@ describe('counters kept by data-plane writes (in-memory store)', () => {
     expect(Math.max(...chunks.map((t) => t.length))).toBeLessThanOrEqual(100);
     const counters = new Set(
       chunks.map((t) =>
-        t.flatMap((a) => ('update' in a && a.update.pk.endsWith('#counts') ? [a.update.sk] : [])).join(),
+        t.flatMap((a) => ('update' in a && a.update.pk.startsWith('COUNTS#') ? [a.update.sk] : [])).join(),
       ),
     );
     expect(counters.size).toBe(Math.min(chunks.length, COUNTER_SHARDS));

@@ -12,15 +12,14 @@ import {
   when,
 } from '../../core/store.js';
 import {
-  COUNTER_SHARDS,
   counterAttributes,
-  countsKey,
+  counterKey,
+  counterKeys,
   emptyCounts,
   type LabelCounts,
-  loadCounterKey,
+  settledAttribute,
   sumCounters,
   tally,
-  writeCounterKey,
 } from './counters.js';
 import { type DataItem, fnv1a, shardKey } from './data-keys.js';
 import {
@@ -31,7 +30,7 @@ import {
   takesWrites,
   writerFence,
 } from './graph-repo.js';
-import type { GraphRecord } from './model.js';
+import { type GraphRecord, GraphStatus } from './model.js';
 
 /** How a data-plane batch identifies itself, how long it may take, and when it began. */
 export type BatchOptions = { batchId: string; leaseMs: number; now: number };
@@ -51,6 +50,9 @@ const COUNTED_ATTEMPTS = 8;
 const WRITE_CHUNK_BYTES = 3 * 1024 * 1024;
 const WRITE_CONCURRENCY = 4;
 const DROP_CONCURRENCY = 4;
+const COUNTER_READS = 8;
+/** Reads of elements' labels at once, when a job settles a dead batch. */
+const SETTLE_READS = 16;
 
 /** Items cut into transactions that DynamoDB accepts, by count and by size. */
 function transactionChunks(items: DataItem[]): DataItem[][] {
@@ -134,19 +136,69 @@ export class GraphDataRepo {
       if (!writer.done) {
         const items = await this.readIntent(graph.graphId, batchId);
         const current = items.filter((i) => i.pk.startsWith(`${graph.graphId}#${graph.generation}#`));
-        // Counted like any write, chunk by chunk: what the writer did write is seen as it is, and
-        // counts nothing twice. Fenced off: another settler finished it and removed the registration.
-        const fence = writerFence(graph, batchId);
-        await mapLimit(transactionChunks(current), WRITE_CONCURRENCY, (chunk, n) =>
-          this.putChunk(fence, chunk, this.counterOf(graph, batchId, n)),
-        ).catch((e: unknown) => {
-          if (!(e instanceof GraphNotWritable)) throw e;
-        });
+        if (graph.status === GraphStatus.running) await this.settleRunning(graph, batchId, current);
+        else await this.settleHeld(graph, batchId, current);
       }
       await this.dropIntent(graph.graphId, batchId);
       await this.store.apply(removeWriter(graph, batchId));
     }
     return live;
+  }
+
+  /**
+   * A dead batch on a graph that takes writes (the next batch settles it): written like any batch,
+   * chunk by chunk, each put conditional on the element as seen, so that concurrent writes and what
+   * the dead writer did write count exactly. Fenced off: another settler finished it. Counted already
+   * by a job that settled it and died before writing it all: written as it is, uncounted.
+   */
+  private async settleRunning(graph: GraphRecord, batchId: string, items: DataItem[]): Promise<void> {
+    const marker = settledAttribute(batchId);
+    const counted = await this.store.get('control', this.counterOf(graph, batchId, 0));
+    if (counted?.[marker] !== undefined) {
+      await this.store.writeMany('graph', { put: items, delete: [] });
+      return;
+    }
+    const fence = writerFence(graph, batchId);
+    await mapLimit(transactionChunks(items), WRITE_CONCURRENCY, (chunk, n) =>
+      this.putChunk(fence, chunk, this.counterOf(graph, batchId, n)),
+    ).catch((e: unknown) => {
+      if (!(e instanceof GraphNotWritable)) throw e;
+    });
+  }
+
+  /**
+   * A dead batch on a graph that a job holds (the job settles it before it reads): nothing else
+   * writes now (a writer past its lease has stopped; no batch registers), and a job writes data with
+   * BatchWriteItem only. So the change is counted from the elements as they are, once (the marker's
+   * condition), and then the elements are written: a job that dies in between counts nothing twice
+   * when it settles the batch again, and writes it all.
+   */
+  private async settleHeld(graph: GraphRecord, batchId: string, items: DataItem[]): Promise<void> {
+    const seen = await mapLimit(items, SETTLE_READS, async (item) => {
+      const page = await this.store.query({
+        table: 'graph',
+        pk: item.pk,
+        range: { between: [item.sk, item.sk] },
+        attributes: ['l'],
+      });
+      return page.items[0]?.l as string | undefined;
+    });
+    const delta = emptyCounts();
+    items.forEach((item, i) => {
+      const was = seen[i];
+      if (was === item.l) return;
+      tally(delta, item.k, item.l);
+      if (was !== undefined) tally(delta, item.k, was, -1);
+    });
+    const marker = settledAttribute(batchId);
+    await this.store.apply({
+      name: 'count the settled batch',
+      table: 'control',
+      update: this.counterOf(graph, batchId, 0),
+      change: { add: counterAttributes(delta), set: { [marker]: true } },
+      if: when.absent(marker),
+    });
+    await this.store.writeMany('graph', { put: items, delete: [] });
   }
 
   /**
@@ -172,7 +224,7 @@ export class GraphDataRepo {
       });
       const add = counterAttributes(delta);
       const count: Action[] = Object.keys(add).length
-        ? [{ name: 'count the elements', table: 'graph', update: counter, change: { add } }]
+        ? [{ name: 'count the elements', table: 'control', update: counter, change: { add } }]
         : [];
       const outcome = await this.store.transact([fence, ...puts, ...count]);
       if (outcome.ok) return;
@@ -188,7 +240,7 @@ export class GraphDataRepo {
 
   /** The counter item a batch's `chunk`th transaction adds to: consecutive chunks, different items. */
   private counterOf(graph: Pick<GraphRecord, 'graphId' | 'generation'>, batchId: string, chunk: number) {
-    return writeCounterKey(graph.graphId, graph.generation, (fnv1a(batchId) + chunk) % COUNTER_SHARDS);
+    return counterKey(graph.graphId, graph.generation, fnv1a(batchId) + chunk);
   }
 
   /** The batch's elements, in groups of at most INTENT_BYTES as JSON, under the batch's own partition. */
@@ -244,7 +296,10 @@ export class GraphDataRepo {
 
   /** The generation's element counts by kind and label, from its counter items (a few, not the data). */
   async counts(graphId: string, generation: number): Promise<LabelCounts> {
-    return sumCounters(await queryAll(this.store, { table: 'graph', pk: countsKey(graphId, generation) }));
+    const items = await mapLimit(counterKeys(graphId, generation), COUNTER_READS, (key) =>
+      this.store.get('control', key),
+    );
+    return sumCounters(items.filter((item) => item !== undefined));
   }
 
   /**
@@ -252,10 +307,13 @@ export class GraphDataRepo {
    * under the part's own name: loading and recording a part again counts it once.
    */
   async recordLoaded(graphId: string, generation: number, part: string, counts: LabelCounts): Promise<void> {
+    const set = counterAttributes(counts, part);
+    if (!Object.keys(set).length) return;
     await this.store.apply({
       name: 'count the loaded elements',
-      table: 'graph',
-      put: { ...loadCounterKey(graphId, generation, part), ...counterAttributes(counts) },
+      table: 'control',
+      update: counterKey(graphId, generation, fnv1a(part)),
+      change: { set },
     });
   }
 
@@ -271,15 +329,9 @@ export class GraphDataRepo {
         await this.store.writeMany('graph', { put: [], delete: keys });
       }
     });
-    const counters = await queryAll(this.store, {
-      table: 'graph',
-      pk: countsKey(graphId, generation),
-      attributes: ['pk', 'sk'],
-    });
-    await this.store.writeMany('graph', {
-      put: [],
-      delete: counters.map((c) => ({ pk: String(c.pk), sk: String(c.sk) })),
-    });
+    await mapLimit(counterKeys(graphId, generation), COUNTER_READS, (key) =>
+      this.store.apply({ name: 'drop a counter', table: 'control', delete: key }),
+    );
   }
 
   /** Counts one shard's vertices and edges without reading them out (a full count: `counts` is cheap). */
