@@ -73,6 +73,20 @@ describe('counters kept by data-plane writes (in-memory store)', () => {
     expect((await summary()).labelDetails.labelInVertex).toEqual({ movie: 2 });
   });
 
+  it('are exact when the store names only one refused element a round', async () => {
+    const { store, add, summary, transactions } = await setUp();
+    await add(Array.from({ length: 50 }, (_, i) => v(`v${i}`, 'person')));
+    const transact = store.transact.bind(store);
+    store.transact = async (actions) => {
+      const outcome = await transact(actions);
+      return outcome.ok ? outcome : { ok: false, refused: outcome.refused.slice(0, 1) };
+    };
+    transactions.length = 0;
+    await add(Array.from({ length: 50 }, (_, i) => v(`v${i}`, i % 2 ? 'movie' : 'person')));
+    expect(transactions).toHaveLength(51);
+    expect((await summary()).labelDetails.labelInVertex).toEqual({ person: 25, movie: 25 });
+  });
+
   it('keep a transaction within 100 actions, each chunk of a batch adding to another counter item', async () => {
     const { add, summary, transactions } = await setUp();
     transactions.length = 0;

@@ -45,7 +45,7 @@ const INTENT_BYTES = 300 * 1024;
  * the update of a counter item) and 4 MB.
  */
 const WRITE_CHUNK = 98;
-/** Rounds of a chunk refused because its elements were not as last seen (a concurrent write). */
+/** Rounds of a chunk refused, beyond one per element, before concurrent writes are given up on. */
 const COUNTED_ATTEMPTS = 8;
 const WRITE_CHUNK_BYTES = 3 * 1024 * 1024;
 const WRITE_CONCURRENCY = 4;
@@ -233,7 +233,9 @@ export class GraphDataRepo {
         const i = byName.get(name);
         if (i !== undefined) seen[i] = item ? String(item.l) : undefined;
       }
-      if (attempt === COUNTED_ATTEMPTS)
+      // Each refusal shows at least one element as it now is (it differs from what was seen), so
+      // this ends even if a store named one refused element a round; more is a write race.
+      if (attempt >= chunk.length + COUNTED_ATTEMPTS)
         throw new DependencyUnavailable('the graph data (its elements are being written concurrently)');
     }
   }
