@@ -123,7 +123,7 @@ describe('the backup quota', () => {
     const { jobId } = await startBackup(worker.deps, { projectId: PROJECT, graphId: worker.graphId });
     expect(await quotaUsed(worker.deps)).toBe(1);
     const broken = Object.create(worker.deps.data) as typeof worker.deps.data;
-    broken.countShard = async () => {
+    broken.counts = async () => {
       throw new Error('a bug');
     };
     const outcome = await runJob(

@@ -10,6 +10,7 @@ import {
   partFileName,
 } from '../../records/backups/format.js';
 import { type BackupRecord, backupPrefix } from '../../records/backups/model.js';
+import { totals } from '../../records/graphs/counters.js';
 import { waitForWriters } from '../../records/graphs/data-repo.js';
 import { GraphStatus } from '../../records/graphs/model.js';
 import type { JobDetail } from '../../records/jobs/model.js';
@@ -176,14 +177,12 @@ async function startTasks(
   tasks: number,
   context: RunContext,
 ): Promise<boolean> {
-  const shards = Array.from({ length: backup.shards }, (_, shard) => shard);
-  const expected = await mapLimit(shards, deps.config.snapshotConcurrency, (shard) =>
-    deps.data.countShard(backup.graphId, backup.generation, shard),
-  );
+  // The counters are exact here: the graph is held and every batch is written.
+  const expected = totals(await deps.data.counts(backup.graphId, backup.generation));
   const detail: JobDetail = {
-    vertices: { done: 0, expected: expected.reduce((n, c) => n + c.vertices, 0) },
-    edges: { done: 0, expected: expected.reduce((n, c) => n + c.edges, 0) },
-    shards: { done: 0, expected: shards.length },
+    vertices: { done: 0, expected: expected.vertices },
+    edges: { done: 0, expected: expected.edges },
+    shards: { done: 0, expected: backup.shards },
   };
   return deps.jobs.startTasks(job.projectId, job.jobId, context.runId, tasks, detail);
 }

@@ -1,6 +1,7 @@
 import { GesError } from '../../core/errors.js';
+import { type Outcome, refusedAction, withoutKeys } from '../../core/store.js';
 import { type BackupMethod, newBackup } from '../../records/backups/model.js';
-import { GraphStatus } from '../../records/graphs/model.js';
+import { type GraphRecord, GraphStatus } from '../../records/graphs/model.js';
 import { backupRefusal } from '../../records/graphs/rules.js';
 import type { JobDeps } from '../../runtime/deps.js';
 import { newJob, submitJob } from '../../runtime/submit.js';
@@ -31,12 +32,12 @@ export async function startBackup(deps: JobDeps, input: StartBackupInput) {
     }
     return used ? { jobId: used.jobId, backupId: used.backupId } : undefined;
   };
-  const earlier = await replay();
-  if (earlier) return earlier;
+  // The token is not read first: its use is a condition of the transaction, and only a refused
+  // request (the token used already, or anything else) looks it up.
   try {
     return await begin(deps, input);
   } catch (e) {
-    // Two requests with one token raced, and the other won: answer with its job.
+    // An earlier request with this token started the backup (or raced this one and won): its job.
     const raced = e instanceof GesError && (await replay());
     if (raced) return raced;
     throw e;
@@ -63,24 +64,26 @@ async function begin(deps: JobDeps, input: StartBackupInput) {
         ),
       ]
     : [];
-  const whyNot = async () => {
-    // The transaction found the graph not free, or the quota full, at that instant. A fresh read says
-    // which, unless the job that held the graph has ended meanwhile: then it was a backup (GES.7002).
-    const now = backupRefusal(await deps.graphs.get(projectId, graphId));
-    if (now) return now;
-    const { backupCount } = await deps.projects.counts(projectId);
-    return new GesError(backupCount >= deps.config.backupQuota ? 'GES.7019' : 'GES.7002');
+  const lock = deps.graphs.transition(graph, GraphStatus.backingUp, job.createdAt, job.jobId);
+  const quota = deps.projects.reserve(projectId, 'backupCount', deps.config.backupQuota);
+  // The cancellation reasons say which condition failed, with the item as it was at that instant:
+  // no second read, and no wording from a later state (the job that held the graph may have ended).
+  const whyNot = async (outcome: Outcome & { ok: false }) => {
+    const graphRefused = refusedAction(outcome, lock.name);
+    if (graphRefused) {
+      const then = graphRefused.item && (withoutKeys(graphRefused.item) as GraphRecord);
+      // Free and running, yet refused: its generation moved (a restore ran) since it was read.
+      return backupRefusal(then) ?? new GesError('GES.7001');
+    }
+    if (refusedAction(outcome, quota.name)) return new GesError('GES.7019');
+    // The token was used meanwhile: the caller answers with that use's job.
+    return new GesError('GES.7002');
   };
   await submitJob(
     deps,
     job,
     backupTask,
-    [
-      deps.graphs.transition(graph, GraphStatus.backingUp, job.createdAt, job.jobId),
-      deps.backups.put(backup),
-      deps.projects.reserve(projectId, 'backupCount', deps.config.backupQuota),
-      ...tokenUse,
-    ],
+    [lock, deps.backups.put(backup), quota, ...tokenUse],
     whyNot,
     requestId,
   );

@@ -1,5 +1,5 @@
-import { mapLimit } from '../../core/concurrency.js';
 import { GesError, GraphNotWritable } from '../../core/errors.js';
+import { totals } from '../../records/graphs/counters.js';
 import { type DataItem, toItem } from '../../records/graphs/data-keys.js';
 import type { GraphElement } from '../../records/graphs/model.js';
 
@@ -41,26 +41,16 @@ export async function addElements(
   return { result: 'success' as const };
 }
 
-/** GES's graph summary: counts of vertices and edges, in all and by label, from the store. */
+/** GES's graph summary: counts of vertices and edges, in all and by label, from the graph's counters. */
 export async function summarize(deps: RecordDeps, input: { projectId: string; graphName: string }) {
   const graph = existing(await deps.graphs.findByName(input.projectId, input.graphName));
-  const shards = Array.from({ length: graph.shards }, (_, shard) => shard);
-  const perShard = await mapLimit(shards, 8, (shard) =>
-    deps.data.labelCounts(graph.graphId, graph.generation, shard),
-  );
-  const labelInVertex: Record<string, number> = {};
-  const labelInEdge: Record<string, number> = {};
-  for (const counts of perShard) {
-    for (const [label, n] of Object.entries(counts.vertex))
-      labelInVertex[label] = (labelInVertex[label] ?? 0) + n;
-    for (const [label, n] of Object.entries(counts.edge)) labelInEdge[label] = (labelInEdge[label] ?? 0) + n;
-  }
-  const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+  const counts = await deps.data.counts(graph.graphId, graph.generation);
+  const { vertices, edges } = totals(counts);
   return {
     data: {
-      vertexNum: sum(labelInVertex),
-      edgeNum: sum(labelInEdge),
-      labelDetails: { labelInVertex, labelInEdge },
+      vertexNum: vertices,
+      edgeNum: edges,
+      labelDetails: { labelInVertex: counts.vertex, labelInEdge: counts.edge },
     },
   };
 }

@@ -1,6 +1,6 @@
-import { mapLimit } from '../../core/concurrency.js';
 import { GesError } from '../../core/errors.js';
 import { refusedAction } from '../../core/store.js';
+import { totals } from '../../records/graphs/counters.js';
 import { existing, type GraphRecord, GraphStatus } from '../../records/graphs/model.js';
 import type { RecordDeps } from '../../runtime/deps.js';
 import { newJob } from '../../runtime/submit.js';
@@ -55,14 +55,8 @@ const counted = async (deps: RecordDeps, graph: GraphRecord): Promise<CountedGra
   ...(await countGraph(deps, graph)),
 });
 
-/** Counts come from the store, shard by shard, on the graph's current generation. */
+/** Counts come from the graph's counters, on its current generation: a few items, whatever its size. */
 export async function countGraph(deps: Pick<RecordDeps, 'data'>, graph: GraphRecord) {
-  const shards = Array.from({ length: graph.shards }, (_, shard) => shard);
-  const counts = await mapLimit(shards, 8, (shard) =>
-    deps.data.countShard(graph.graphId, graph.generation, shard),
-  );
-  return {
-    vertexNum: counts.reduce((n, c) => n + c.vertices, 0),
-    edgeNum: counts.reduce((n, c) => n + c.edges, 0),
-  };
+  const { vertices, edges } = totals(await deps.data.counts(graph.graphId, graph.generation));
+  return { vertexNum: vertices, edgeNum: edges };
 }

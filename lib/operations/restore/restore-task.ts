@@ -5,6 +5,7 @@ import { ContentDigest, recordLine } from '../../records/backups/format.js';
 import { readManifest } from '../../records/backups/manifest.js';
 import { backupPrefix } from '../../records/backups/model.js';
 import { readPart } from '../../records/backups/read-part.js';
+import { countItems, emptyCounts } from '../../records/graphs/counters.js';
 import { toItem } from '../../records/graphs/data-keys.js';
 import { waitForWriters } from '../../records/graphs/data-repo.js';
 import { existing, type GraphRecord, GraphStatus } from '../../records/graphs/model.js';
@@ -44,9 +45,13 @@ export const restoreTask = jobTask<RestoreJob>({
     };
     let reporting = Promise.resolve();
     await mapLimit(manifest.files, deps.config.snapshotConcurrency, async (part) => {
-      const loaded = await readPart(deps.blobs, folder, part, (records) =>
-        deps.data.load(records.map((r) => toItem(target.graphId, target.generation, target.shards, r))),
-      );
+      const counts = emptyCounts();
+      const loaded = await readPart(deps.blobs, folder, part, (records) => {
+        const items = records.map((r) => toItem(target.graphId, target.generation, target.shards, r));
+        countItems(items, counts);
+        return deps.data.load(items);
+      });
+      await deps.data.recordLoaded(target.graphId, target.generation, part.key, counts);
       detail.vertices.done += loaded.vertices;
       detail.edges.done += loaded.edges;
       detail.shards.done += 1;

@@ -1,8 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../../core/concurrency.js';
 import { DependencyUnavailable, GraphNotWritable } from '../../core/errors.js';
-import { type Action, pages, type Query, queryAll, refusedAction, type Store } from '../../core/store.js';
-import { type DataItem, shardKey } from './data-keys.js';
+import {
+  type Action,
+  type Key,
+  pages,
+  type Query,
+  queryAll,
+  refusedAction,
+  type Store,
+  when,
+} from '../../core/store.js';
+import {
+  counterAttributes,
+  counterKey,
+  counterKeys,
+  emptyCounts,
+  type LabelCounts,
+  settledAttribute,
+  sumCounters,
+  tally,
+} from './counters.js';
+import { type DataItem, fnv1a, shardKey } from './data-keys.js';
 import {
   type GraphRepo,
   markWriterDone,
@@ -11,7 +30,7 @@ import {
   takesWrites,
   writerFence,
 } from './graph-repo.js';
-import type { GraphRecord } from './model.js';
+import { type GraphRecord, GraphStatus } from './model.js';
 
 /** How a data-plane batch identifies itself, how long it may take, and when it began. */
 export type BatchOptions = { batchId: string; leaseMs: number; now: number };
@@ -21,11 +40,19 @@ const intentKey = (graphId: string, batchId: string) => `${graphId}#intent#${bat
 /** Intent groups well under DynamoDB's 400 KB item. */
 const INTENT_BYTES = 300 * 1024;
 
-/** A transaction holds at most 100 actions (99 puts and the check that the graph still takes writes) and 4 MB. */
-const WRITE_CHUNK = 99;
+/**
+ * A transaction holds at most 100 actions (98 puts, the check that the graph still takes writes and
+ * the update of a counter item) and 4 MB.
+ */
+const WRITE_CHUNK = 98;
+/** Rounds of a chunk refused, beyond one per element, before concurrent writes are given up on. */
+const COUNTED_ATTEMPTS = 8;
 const WRITE_CHUNK_BYTES = 3 * 1024 * 1024;
 const WRITE_CONCURRENCY = 4;
 const DROP_CONCURRENCY = 4;
+const COUNTER_READS = 8;
+/** Reads of elements' labels at once, when a job settles a dead batch. */
+const SETTLE_READS = 16;
 
 /** Items cut into transactions that DynamoDB accepts, by count and by size. */
 function transactionChunks(items: DataItem[]): DataItem[][] {
@@ -50,7 +77,10 @@ function transactionChunks(items: DataItem[]): DataItem[][] {
 export type ShardCounts = { vertices: number; edges: number };
 /** Where a read of a shard stopped: DynamoDB's LastEvaluatedKey. */
 export type ResumeKey = Record<string, unknown>;
-export type LabelCounts = { vertex: Record<string, number>; edge: Record<string, number> };
+export type { LabelCounts } from './counters.js';
+
+/** The name of the put of the `i`th element of a chunk: a refusal names the elements not as seen. */
+const putName = (i: number) => `put element ${i}`;
 
 /** Vertices and edges in the graph data table (key scheme in `data-keys.ts`). */
 export class GraphDataRepo {
@@ -63,8 +93,9 @@ export class GraphDataRepo {
    */
   async put(graph: GraphRecord, items: DataItem[], batch: BatchOptions): Promise<void> {
     const chunks = transactionChunks(items);
+    const counter = (chunk: number) => this.counterOf(graph, batch.batchId, chunk);
     // One transaction is all or nothing by itself.
-    if (chunks.length === 1) return this.putChunk(takesWrites(graph), chunks[0] as DataItem[]);
+    if (chunks.length === 1) return this.putChunk(takesWrites(graph), chunks[0] as DataItem[], counter(0));
     // More: the batch is written down whole first (its intent), registered on the graph, then
     // written under that registration, so that a job that holds the graph sees all of it or none.
     await this.writeIntent(graph.graphId, batch.batchId, items);
@@ -76,8 +107,8 @@ export class GraphDataRepo {
       throw new GraphNotWritable();
     }
     try {
-      await mapLimit(chunks, WRITE_CONCURRENCY, (chunk) =>
-        this.putChunk(writerFence(graph, batch.batchId), chunk),
+      await mapLimit(chunks, WRITE_CONCURRENCY, (chunk, n) =>
+        this.putChunk(writerFence(graph, batch.batchId), chunk, counter(n)),
       );
     } catch (e) {
       // Fenced off: the lease ran out and whoever settled it wrote the whole batch from its intent.
@@ -105,7 +136,8 @@ export class GraphDataRepo {
       if (!writer.done) {
         const items = await this.readIntent(graph.graphId, batchId);
         const current = items.filter((i) => i.pk.startsWith(`${graph.graphId}#${graph.generation}#`));
-        await this.store.writeMany('graph', { put: current, delete: [] });
+        if (graph.status === GraphStatus.running) await this.settleRunning(graph, batchId, current);
+        else await this.settleHeld(graph, batchId, current);
       }
       await this.dropIntent(graph.graphId, batchId);
       await this.store.apply(removeWriter(graph, batchId));
@@ -113,12 +145,104 @@ export class GraphDataRepo {
     return live;
   }
 
-  private async putChunk(fence: Action, chunk: DataItem[]): Promise<void> {
-    const outcome = await this.store.transact([
-      fence,
-      ...chunk.map((put) => ({ name: 'put an element', table: 'graph' as const, put })),
-    ]);
-    if (refusedAction(outcome, fence.name)) throw new GraphNotWritable();
+  /**
+   * A dead batch on a graph that takes writes (the next batch settles it): written like any batch,
+   * chunk by chunk, each put conditional on the element as seen, so that concurrent writes and what
+   * the dead writer did write count exactly. Fenced off: another settler finished it. Counted already
+   * by a job that settled it and died before writing it all: written as it is, uncounted.
+   */
+  private async settleRunning(graph: GraphRecord, batchId: string, items: DataItem[]): Promise<void> {
+    const marker = settledAttribute(batchId);
+    const counted = await this.store.get('control', this.counterOf(graph, batchId, 0));
+    if (counted?.[marker] !== undefined) {
+      await this.store.writeMany('graph', { put: items, delete: [] });
+      return;
+    }
+    const fence = writerFence(graph, batchId);
+    await mapLimit(transactionChunks(items), WRITE_CONCURRENCY, (chunk, n) =>
+      this.putChunk(fence, chunk, this.counterOf(graph, batchId, n)),
+    ).catch((e: unknown) => {
+      if (!(e instanceof GraphNotWritable)) throw e;
+    });
+  }
+
+  /**
+   * A dead batch on a graph that a job holds (the job settles it before it reads): nothing else
+   * writes now (a writer past its lease has stopped; no batch registers), and a job writes data with
+   * BatchWriteItem only. So the change is counted from the elements as they are, once (the marker's
+   * condition), and then the elements are written: a job that dies in between counts nothing twice
+   * when it settles the batch again, and writes it all.
+   */
+  private async settleHeld(graph: GraphRecord, batchId: string, items: DataItem[]): Promise<void> {
+    const seen = await mapLimit(items, SETTLE_READS, async (item) => {
+      const page = await this.store.query({
+        table: 'graph',
+        pk: item.pk,
+        range: { between: [item.sk, item.sk] },
+        attributes: ['l'],
+      });
+      return page.items[0]?.l as string | undefined;
+    });
+    const delta = emptyCounts();
+    items.forEach((item, i) => {
+      const was = seen[i];
+      if (was === item.l) return;
+      tally(delta, item.k, item.l);
+      if (was !== undefined) tally(delta, item.k, was, -1);
+    });
+    const marker = settledAttribute(batchId);
+    await this.store.apply({
+      name: 'count the settled batch',
+      table: 'control',
+      update: this.counterOf(graph, batchId, 0),
+      change: { add: counterAttributes(delta), set: { [marker]: true } },
+      if: when.absent(marker),
+    });
+    await this.store.writeMany('graph', { put: items, delete: [] });
+  }
+
+  /**
+   * One transaction: the fence, every put conditional on the element being as last seen (absent, or
+   * with the label seen), and the counter update those puts make. An element that is not as seen is
+   * refused with what it is; the chunk is then tried again from that. So the counters change exactly
+   * as the elements do, whoever writes them, however often (a re-write of the same element counts 0).
+   */
+  private async putChunk(fence: Action, chunk: DataItem[], counter: Key): Promise<void> {
+    // Each element's label as last seen, undefined for absent: absent until a refusal says otherwise.
+    const seen: (string | undefined)[] = chunk.map(() => undefined);
+    const byName = new Map(chunk.map((_, i) => [putName(i), i]));
+    for (let attempt = 1; ; attempt++) {
+      const delta = emptyCounts();
+      const puts = chunk.map((put, i): Action => {
+        const was = seen[i];
+        if (was !== put.l) {
+          tally(delta, put.k, put.l);
+          if (was !== undefined) tally(delta, put.k, was, -1);
+        }
+        const condition = was === undefined ? when.absent('pk') : when.eq('l', was);
+        return { name: putName(i), table: 'graph', put, if: condition };
+      });
+      const add = counterAttributes(delta);
+      const count: Action[] = Object.keys(add).length
+        ? [{ name: 'count the elements', table: 'control', update: counter, change: { add } }]
+        : [];
+      const outcome = await this.store.transact([fence, ...puts, ...count]);
+      if (outcome.ok) return;
+      if (refusedAction(outcome, fence.name)) throw new GraphNotWritable();
+      for (const { name, item } of outcome.refused) {
+        const i = byName.get(name);
+        if (i !== undefined) seen[i] = item ? String(item.l) : undefined;
+      }
+      // Each refusal shows at least one element as it now is (it differs from what was seen), so
+      // this ends even if a store named one refused element a round; more is a write race.
+      if (attempt >= chunk.length + COUNTED_ATTEMPTS)
+        throw new DependencyUnavailable('the graph data (its elements are being written concurrently)');
+    }
+  }
+
+  /** The counter item a batch's `chunk`th transaction adds to: consecutive chunks, different items. */
+  private counterOf(graph: Pick<GraphRecord, 'graphId' | 'generation'>, batchId: string, chunk: number) {
+    return counterKey(graph.graphId, graph.generation, fnv1a(batchId) + chunk);
   }
 
   /** The batch's elements, in groups of at most INTENT_BYTES as JSON, under the batch's own partition. */
@@ -172,7 +296,30 @@ export class GraphDataRepo {
     await this.store.writeMany('graph', { put: items, delete: [] });
   }
 
-  /** Deletes a whole generation of a graph, shard by shard. */
+  /** The generation's element counts by kind and label, from its counter items (a few, not the data). */
+  async counts(graphId: string, generation: number): Promise<LabelCounts> {
+    const items = await mapLimit(counterKeys(graphId, generation), COUNTER_READS, (key) =>
+      this.store.get('control', key),
+    );
+    return sumCounters(items.filter((item) => item !== undefined));
+  }
+
+  /**
+   * Sets the counts of one part a restore loaded into `generation` (`countItems` of what it loaded),
+   * under the part's own name: loading and recording a part again counts it once.
+   */
+  async recordLoaded(graphId: string, generation: number, part: string, counts: LabelCounts): Promise<void> {
+    const set = counterAttributes(counts, part);
+    if (!Object.keys(set).length) return;
+    await this.store.apply({
+      name: 'count the loaded elements',
+      table: 'control',
+      update: counterKey(graphId, generation, fnv1a(part)),
+      change: { set },
+    });
+  }
+
+  /** Deletes a whole generation of a graph, shard by shard, and then its counters. */
   async dropGeneration(graphId: string, generation: number, shards: number): Promise<void> {
     const all = Array.from({ length: shards }, (_, shard) => shard);
     await mapLimit(all, DROP_CONCURRENCY, async (shard) => {
@@ -184,9 +331,12 @@ export class GraphDataRepo {
         await this.store.writeMany('graph', { put: [], delete: keys });
       }
     });
+    await mapLimit(counterKeys(graphId, generation), COUNTER_READS, (key) =>
+      this.store.apply({ name: 'drop a counter', table: 'control', delete: key }),
+    );
   }
 
-  /** Counts one shard's vertices and edges without reading them out. */
+  /** Counts one shard's vertices and edges without reading them out (a full count: `counts` is cheap). */
   async countShard(graphId: string, generation: number, shard: number): Promise<ShardCounts> {
     const count = async (prefix: 'V#' | 'E#') => {
       let total = 0;
@@ -200,16 +350,12 @@ export class GraphDataRepo {
 
   /** Counts one shard's vertices and edges by label, reading only the kind and label of each. */
   async labelCounts(graphId: string, generation: number, shard: number): Promise<LabelCounts> {
-    const counts: LabelCounts = { vertex: {}, edge: {} };
+    const counts = emptyCounts();
     for await (const page of pages(
       this.store,
       this.shard(graphId, generation, shard, { attributes: ['k', 'l'] }),
     )) {
-      for (const item of page.items) {
-        const byLabel = item.k === 'V' ? counts.vertex : counts.edge;
-        const label = String(item.l);
-        byLabel[label] = (byLabel[label] ?? 0) + 1;
-      }
+      for (const item of page.items) tally(counts, item.k === 'V' ? 'V' : 'E', String(item.l));
     }
     return counts;
   }
