@@ -47,25 +47,47 @@ export async function bundleSettings(root = PROJECT_ROOT): Promise<BundleSetting
   return { ...options, plugins } as BundleSettings;
 }
 
-/** One bundle, with `settings` (those of bundleSettings()); its size and its source map's. */
+/** What a bundle holds: bytes of output by npm package, or by folder of ours (`lib/records`, ...). */
+export type Part = { name: string; bytes: number };
+
+/**
+ * One bundle, with `settings` (those of bundleSettings()); its size, its source map's, and its
+ * largest parts (esbuild's metafile).
+ */
 export async function bundle(
   entry: string,
   outfile: string,
   settings: BundleSettings,
-): Promise<{ bytes: number; mapBytes: number }> {
-  await build({ ...settings, entryPoints: [entry], outfile, logLevel: 'error' });
+): Promise<{ bytes: number; mapBytes: number; parts: Part[] }> {
+  const { metafile } = await build({
+    ...settings,
+    entryPoints: [entry],
+    outfile,
+    logLevel: 'error',
+    metafile: true,
+  });
   const size = (file: string) =>
     stat(file).then(
       (s) => s.size,
       () => 0,
     );
-  return { bytes: await size(outfile), mapBytes: await size(`${outfile}.map`) };
+  const byPart = new Map<string, number>();
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint);
+  for (const [file, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1];
+    const name = pkg ?? file.split('/').slice(0, 2).join('/');
+    byPart.set(name, (byPart.get(name) ?? 0) + bytesInOutput);
+  }
+  const parts = [...byPart].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+  return { bytes: await size(outfile), mapBytes: await size(`${outfile}.map`), parts: parts.slice(0, 12) };
 }
 
 export type BundleResult = {
   name: string;
   bytes: number;
   mapBytes: number;
+  /** its largest parts, by package (or folder of ours) */
+  parts: Part[];
   /**
    * ms to require the bundle, with NODE_OPTIONS=--enable-source-maps as serverless.yml deploys it:
    * the median wall time, and the median CPU time (user + system, every thread) of the same runs. On

@@ -309,6 +309,23 @@ function bundlesSection(p: Print, bundleRuns: BundleResult[][]) {
     ]),
     ...rows,
   );
+  const largest = [...(bundleRuns[0] ?? [])].sort((a, b) => b.bytes - a.bytes).slice(0, 2);
+  if (largest.every((b) => b.parts?.length)) {
+    p(
+      `What the two largest bundles hold (esbuild's metafile: bytes of output by package, or by folder of ours):`,
+      '',
+      head(['part', ...largest.map((b) => b.name)]),
+      ...[...new Set(largest.flatMap((b) => b.parts.slice(0, 10).map((part) => part.name)))].map((name) =>
+        row([
+          `\`${name}\``,
+          ...largest.map((b) => {
+            const part = b.parts.find((q) => q.name === name);
+            return part ? `${fmt(part.bytes / 1000)} kB` : '–';
+          }),
+        ]),
+      ),
+    );
+  }
   p(
     'Wall time is held to the target; CPU time (user + system, every thread) tells a busy machine (wall',
     'well above CPU) from a slow init. On Lambda a function gets CPU in proportion to its memory (a whole',
