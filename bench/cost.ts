@@ -169,6 +169,8 @@ export type Deployed = {
   shardsPerTask: number;
   workerMemoryMB: number;
   workerTimeoutSeconds: number;
+  /** a backup task goes on in a new message past this (TASK_BUDGET_SECONDS) */
+  taskBudgetSeconds: number;
   jobDeadlineSeconds: number;
 };
 
@@ -187,7 +189,7 @@ export type Projection = {
 export type ProjectedJob = {
   meters: Meters;
   cost: Cost;
-  /** worker invocations: those measured, scaled by the work, at least one per timeout of busy time */
+  /** worker invocations: those measured, fitted; a job with steps, at least one per task budget of busy time */
   invocations: number;
   /** the measured job's wall time scaled by elements (its parallelism as deployed) */
   wallSeconds: number;
@@ -225,14 +227,14 @@ export function project(
     wallMs: (s: SizeResult) => number,
     concurrency: number,
     read: boolean,
+    /** whether the job goes on in new messages past its task budget (the backup does, the restore not) */
+    steps: boolean,
   ): ProjectedJob => {
     const keys = Object.keys(metersOf(usage(big))) as (keyof Meters)[];
     const meters = Object.fromEntries(keys.map((k) => [k, meter(usage, k)])) as Meters;
     const busySeconds = at((s) => usage(s).worker.billedMs / 1000);
-    const invocations = Math.max(
-      at((s) => usage(s).worker.invocations),
-      busySeconds / deployed.workerTimeoutSeconds,
-    );
+    const fitted = at((s) => usage(s).worker.invocations);
+    const invocations = steps ? Math.max(fitted, busySeconds / deployed.taskBudgetSeconds) : fitted;
     const withInvocations = {
       ...meters,
       events: metersOf(usage(big)).events,
@@ -258,11 +260,13 @@ export function project(
     (s) => s.snapshot.ms,
     Math.ceil(deployed.shards / deployed.shardsPerTask),
     true,
+    true,
   );
   const restore = job(
     (s) => s.restore.usage,
     (s) => s.restore.visibleMs,
     1,
+    false,
     false,
   );
   const shardsFor = (perPartition: number, units: number) =>

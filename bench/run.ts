@@ -67,6 +67,7 @@ const deployed: Deployed = {
   shardsPerTask: stack.deps.config.shardsPerTask,
   workerMemoryMB: stack.resources.worker.memorySize,
   workerTimeoutSeconds: stack.resources.worker.timeoutSeconds,
+  taskBudgetSeconds: stack.deps.config.taskBudgetMs / 1000,
   jobDeadlineSeconds: stack.deps.config.jobDeadlineSeconds,
 };
 const runs: Run[] = [];
