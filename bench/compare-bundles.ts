@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildConsole } from '../console/build.js';
 import { PROJECT_ROOT } from '../local/resources.js';
-import { bundle } from './bundles.js';
+import { bundle, bundleSettings } from './bundles.js';
 
 /**
- * `npx tsx bench/compare-bundles.ts <rev>`: every function's bundle (as serverless.yml's esbuild
- * settings make it) at <rev> and at HEAD, as a Markdown table for BENCHMARKS.md. The older tree is
+ * `npx tsx bench/compare-bundles.ts <rev>`: every function's bundle (as that revision's serverless.yml
+ * esbuild settings make it) at <rev> and at HEAD, as a Markdown table for BENCHMARKS.md. The older tree is
  * a temporary git worktree with its own dependencies (npm ci).
  */
 const base = process.argv[2];
@@ -20,8 +20,14 @@ const baseRev = git('rev-parse', '--short', base);
 async function sizes(root: string, out: string): Promise<Map<string, number>> {
   const files = (await readdir(join(root, 'functions'))).filter((f) => f.endsWith('.ts'));
   const result = new Map<string, number>();
+  // Each revision with its own serverless.yml settings (and plugins), as its `npm run package` made them.
+  const settings = await bundleSettings(root);
   for (const file of files) {
-    const { bytes } = await bundle(join(root, 'functions', file), join(out, `${basename(file, '.ts')}.cjs`));
+    const { bytes } = await bundle(
+      join(root, 'functions', file),
+      join(out, `${basename(file, '.ts')}.cjs`),
+      settings,
+    );
     result.set(basename(file, '.ts'), bytes);
   }
   return result;
@@ -36,6 +42,7 @@ try {
     cwd: before,
     stdio: 'ignore',
   });
+  await buildConsole(); // what HEAD's console function embeds
   const [old, now] = [
     await sizes(before, join(scratch, 'out-before')),
     await sizes(PROJECT_ROOT, join(scratch, 'out-now')),

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Usage, usageSoFar } from '../lib/composition/meter.js';
 import { startBackup } from '../lib/operations/backup/start-backup.js';
 import { createGraph } from '../lib/operations/graphs/graphs.js';
 import { stopGraph } from '../lib/operations/graphs/lifecycle.js';
@@ -57,6 +58,7 @@ export type SizeResult = {
     countMs: number | undefined;
     invocations: number;
     rssBytes: number;
+    usage: JobUsage;
   };
   restore: {
     /** the first invocation's start to the job's end: when the graph runs on the restored data */
@@ -68,10 +70,22 @@ export type SizeResult = {
     baselineMs: number;
     invocations: number;
     rssBytes: number;
+    usage: JobUsage;
   };
 };
 
 export type DataOptions = { workers: number };
+
+/**
+ * What one job consumed on AWS's meters: the worker's calls and Lambda time, the event source's SQS
+ * calls, and the API call that started it (one invocation of an API function).
+ */
+export type JobUsage = {
+  worker: Usage & { invocations: number; billedMs: number; memoryMB: number };
+  eventSource: { receives: number; deletes: number };
+  /** the use case that submitted the job, metered in this process; its wall time as the Lambda's */
+  submit: Usage & { ms: number; memoryMB: number };
+};
 
 /**
  * DynamoDB Local is a JVM: its first hundred thousand requests run slower while it compiles them.
@@ -130,7 +144,7 @@ export async function benchSize(
     workerFile,
     options.workers,
     async () => {
-      const started = await startBackup(deps, { projectId: PROJECT, graphId });
+      const started = await startBackup(stack.metered, { projectId: PROJECT, graphId });
       backupId = started.backupId;
       return started.jobId;
     },
@@ -152,7 +166,7 @@ export async function benchSize(
     stack,
     workerFile,
     options.workers,
-    async () => (await restoreGraph(deps, { projectId: PROJECT, graphId, backupId })).jobId,
+    async () => (await restoreGraph(stack.metered, { projectId: PROJECT, graphId, backupId })).jobId,
     // A restore reports 90% once every part is loaded; then it reads the data back to verify it.
     { loaded: (job) => job.progress >= 90 },
   );
@@ -179,6 +193,7 @@ export async function benchSize(
       countMs: since(backupRun, 'counted'),
       invocations: backupRun.invocations,
       rssBytes: backupRun.maxRssBytes,
+      usage: backupRun.usage,
     },
     restore: {
       visibleMs: restoreMs,
@@ -187,6 +202,7 @@ export async function benchSize(
       baselineMs: write.ms,
       invocations: restoreRun.invocations,
       rssBytes: restoreRun.maxRssBytes,
+      usage: restoreRun.usage,
     },
   };
 }
@@ -209,7 +225,30 @@ type JobRun = {
   maxRssBytes: number;
   /** epoch ms when each mark was first seen on the job record */
   marks: Record<string, number>;
+  usage: JobUsage;
 };
+
+const noUsage = (): Usage => ({ dynamodb: { readUnits: 0, writeUnits: 0 }, requests: {} });
+
+function addUsage(into: Usage, more: Usage): Usage {
+  into.dynamodb.readUnits += more.dynamodb.readUnits;
+  into.dynamodb.writeUnits += more.dynamodb.writeUnits;
+  for (const [k, n] of Object.entries(more.requests)) into.requests[k] = (into.requests[k] ?? 0) + n;
+  return into;
+}
+
+/** What the API call consumed: this process's meter (stack.metered's clients) before and after. */
+function usageSince(before: Usage): Usage {
+  const after = usageSoFar();
+  const delta = noUsage();
+  delta.dynamodb.readUnits = after.dynamodb.readUnits - before.dynamodb.readUnits;
+  delta.dynamodb.writeUnits = after.dynamodb.writeUnits - before.dynamodb.writeUnits;
+  for (const [k, n] of Object.entries(after.requests)) {
+    const d = n - (before.requests[k] ?? 0);
+    if (d) delta.requests[k] = d;
+  }
+  return delta;
+}
 
 /**
  * Forks `instances` worker instances (bench/worker-child.ts, bundled), submits a job, waits for its
@@ -237,7 +276,12 @@ async function runOnWorkers(
     fork(workerFile, [], {
       // Plain node (not this process's tsx loader), with exactly the function's environment.
       execArgv: [],
-      env: { PATH: process.env.PATH ?? '', ...stack.env, BENCH_WORKER: JSON.stringify(settings) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...stack.env,
+        AWS_USAGE_METER: 'true',
+        BENCH_WORKER: JSON.stringify(settings),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
@@ -262,7 +306,11 @@ async function runOnWorkers(
   for (const p of [...ready, ...reports]) p.catch(() => undefined);
   try {
     await Promise.all(ready);
+    const before = usageSoFar();
+    const submitStart = performance.now();
     const jobId = await submit();
+    const submitMs = performance.now() - submitStart;
+    const submitted = usageSince(before);
     const { endAt, marks: seen } = await waitForJobEnd(stack, jobId, marks);
     for (const child of children) child.send('stop');
     const done = await Promise.all(reports);
@@ -277,6 +325,19 @@ async function runOnWorkers(
       invocations: done.reduce((n, r) => n + r.invocations, 0),
       maxRssBytes: Math.max(...done.map((r) => r.maxRssBytes)),
       marks: seen,
+      usage: {
+        worker: {
+          ...done.reduce((u, r) => addUsage(u, r.usage), noUsage()),
+          invocations: done.reduce((n, r) => n + r.invocations, 0),
+          billedMs: done.reduce((n, r) => n + r.billedMs, 0),
+          memoryMB: resources.worker.memorySize,
+        },
+        eventSource: {
+          receives: done.reduce((n, r) => n + r.eventSource.receives, 0),
+          deletes: done.reduce((n, r) => n + r.eventSource.deletes, 0),
+        },
+        submit: { ...submitted, ms: submitMs, memoryMB: stack.apiMemoryMB },
+      },
     };
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

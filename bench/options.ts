@@ -10,6 +10,10 @@ export type BenchOptions = {
   workers: number;
   sections: Set<Section>;
   json: string | undefined;
+  /** whole runs of every section, one after the other: their spread shows how noisy the machine was */
+  runs: number;
+  /** where to write the Markdown report (BENCHMARKS.md), if anywhere */
+  markdown: string | undefined;
 };
 
 export const SECTIONS = ['bundles', 'api', 'data'] as const;
@@ -24,7 +28,9 @@ const USAGE = `npm run bench -- [options]
   --init-runs=N        fresh processes per bundle for init time (default 7; env BENCH_INIT_RUNS)
   --workers=N          worker instances polling the job queue (default 4; env BENCH_WORKERS)
   --only=api,data,bundles   run some sections only (env BENCH_ONLY)
+  --runs=N             whole runs, one after another, for their spread (default 2; env BENCH_RUNS)
   --json=FILE          also write every figure as JSON
+  --markdown=FILE      write the report, e.g. BENCHMARKS.md (env BENCH_MARKDOWN)
 `;
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
@@ -39,6 +45,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       workers: { type: 'string' },
       only: { type: 'string' },
       json: { type: 'string' },
+      runs: { type: 'string' },
+      markdown: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,5 +94,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     workers: int(values.workers, 'BENCH_WORKERS', 4),
     sections,
     json: values.json ?? env.BENCH_JSON,
+    runs: int(values.runs, 'BENCH_RUNS', 2),
+    markdown: values.markdown ?? env.BENCH_MARKDOWN,
   };
 }

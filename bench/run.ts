@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { type ApiResult, benchAddBackup } from './api.js';
-import { type BundleResult, benchBundles, bundle } from './bundles.js';
+import { type BundleResult, benchBundles, bundle, bundleSettings } from './bundles.js';
+import type { Deployed } from './cost.js';
 import { benchSize, type SizeResult, warmUpStore } from './data.js';
+import { type CodeVersion, type Run, writeReport } from './markdown.js';
 import { parseOptions } from './options.js';
 import {
   type Comparison,
@@ -20,6 +22,7 @@ import {
   verdict,
 } from './report.js';
 import { startBenchStack } from './stack.js';
+import { rssGrowth, TARGETS } from './targets.js';
 
 /**
  * `npm run bench`: the service's hot paths on the local stack (DynamoDB Local and fauxqs), every
@@ -37,15 +40,6 @@ const elapsed = () => `${((now() - started) / 1000).toFixed(0)} s`;
 /** Progress goes to stderr, stamped, so that a stall shows; the results go to stdout. */
 const log = (line: string) => process.stderr.write(`[${elapsed().padStart(6)}] ${line}\n`);
 
-const TARGETS = {
-  apiLatency: 1.3,
-  snapshot: 0.8,
-  restore: 0.8,
-  rssGrowth: 1.5,
-  bundleBytes: 1_000_000,
-  initMs: 150,
-};
-
 const machine = {
   date: new Date().toISOString(),
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -60,62 +54,76 @@ const machine = {
 };
 console.log(
   `# ${machine.command}\n${machine.date}, ${machine.cpus} × ${machine.cpuModel}, ` +
-    `${machine.memoryGB} GiB RAM, node ${machine.node}, load ${machine.load.start.toFixed(1)}; ${machine.code}\n`,
+    `${machine.memoryGB} GiB RAM, node ${machine.node}, load ${machine.load.start.toFixed(1)}; commit ` +
+    `${machine.code.commit}${machine.code.clean ? '' : ` + ${machine.code.changed.length} changed files`}\n`,
 );
 
 const dir = await mkdtemp(join(tmpdir(), 'ges-bench-'));
 log(`starting DynamoDB Local and fauxqs...`);
 const stack = await startBenchStack();
-const results: {
-  bundles?: BundleResult[];
-  api?: ApiResult;
-  sizes: SizeResult[];
-} = { sizes: [] };
+const settings = await bundleSettings();
+const deployed: Deployed = {
+  shards: stack.deps.config.graphShards,
+  shardsPerTask: stack.deps.config.shardsPerTask,
+  workerMemoryMB: stack.resources.worker.memorySize,
+  workerTimeoutSeconds: stack.resources.worker.timeoutSeconds,
+  taskBudgetSeconds: stack.deps.config.taskBudgetMs / 1000,
+  jobDeadlineSeconds: stack.deps.config.jobDeadlineSeconds,
+};
+const runs: Run[] = [];
 try {
-  if (options.sections.has('bundles')) {
-    log(`bundling functions/*.ts and timing their init, ${options.initRuns} runs each...`);
-    results.bundles = await benchBundles(dir, stack.env, options.initRuns);
-    printBundles(results.bundles);
-  }
-
-  if (options.sections.has('api')) {
-    log(`add-backup: ${options.api.requests} requests of each kind, then requests/s...`);
-    results.api = await benchAddBackup(stack, options.api);
-    printApi(results.api);
-  }
-
+  // The worker is bundled as for Lambda and run in processes of its own (see worker-child.ts).
+  const workerFile = join(dir, 'worker-child.cjs');
   if (options.sections.has('data')) {
-    // The worker is bundled as for Lambda and run in a process of its own (see worker-child.ts).
-    const workerFile = join(dir, 'worker-child.cjs');
-    await bundle(new URL('./worker-child.ts', import.meta.url).pathname, workerFile);
-    // The add-backup requests above left their jobs' messages: no worker should spend time on them.
-    await stack.raw.sqs.send(new PurgeQueueCommand({ QueueUrl: stack.resources.jobQueue.url }));
+    await bundle(new URL('./worker-child.ts', import.meta.url).pathname, workerFile, settings);
     log(`warming DynamoDB Local up...`);
     await warmUpStore(stack);
-    for (const size of options.sizes) {
-      await stack.resetGraphTable(); // each size on an empty table, the last one's memory freed
-      log(`graph of ${size.toLocaleString('en-US')} elements...`);
-      results.sizes.push(await benchSize(stack, size, workerFile, { workers: options.workers }, log));
+  }
+  for (let n = 1; n <= options.runs; n++) {
+    const results: Run = { sizes: [], load: { start: loadavg()[0] ?? 0, end: 0 } };
+    runs.push(results);
+    console.log(`# run ${n} of ${options.runs}\n`);
+    if (options.sections.has('bundles')) {
+      log(`run ${n}: bundling functions/*.ts and timing their init, ${options.initRuns} runs each...`);
+      results.bundles = await benchBundles(dir, stack.env, options.initRuns, settings);
+      printBundles(results.bundles);
     }
-    printData(results.sizes);
+
+    if (options.sections.has('api')) {
+      log(`run ${n}: add-backup: ${options.api.requests} requests of each kind, then requests/s...`);
+      results.api = await benchAddBackup(stack, options.api);
+      printApi(results.api);
+    }
+
+    if (options.sections.has('data')) {
+      // The add-backup requests above left their jobs' messages: no worker should spend time on them.
+      await stack.raw.sqs.send(new PurgeQueueCommand({ QueueUrl: stack.resources.jobQueue.url }));
+      for (const size of options.sizes) {
+        await stack.resetGraphTable(); // each size on an empty table, the last one's memory freed
+        log(`run ${n}: graph of ${size.toLocaleString('en-US')} elements...`);
+        results.sizes.push(await benchSize(stack, size, workerFile, { workers: options.workers }, log));
+      }
+      printData(results.sizes);
+    }
+    results.load.end = loadavg()[0] ?? 0;
   }
   machine.load.end = loadavg()[0] ?? 0;
+  const runSeconds = (now() - started) / 1000;
   console.log(`\nrun time: ${elapsed()}; load average ${machine.load.end.toFixed(1)} at the end`);
+  const all = {
+    machine,
+    options: { ...options, sections: [...options.sections] },
+    deployed,
+    runs,
+    runSeconds,
+  };
   if (options.json) {
-    await writeFile(
-      options.json,
-      JSON.stringify(
-        {
-          machine,
-          options: { ...options, sections: [...options.sections] },
-          ...results,
-          runSeconds: (now() - started) / 1000,
-        },
-        null,
-        2,
-      ),
-    );
+    await writeFile(options.json, JSON.stringify(all, null, 2));
     log(`figures written to ${options.json}`);
+  }
+  if (options.markdown) {
+    await writeFile(options.markdown, writeReport(all));
+    log(`report written to ${options.markdown}`);
   }
 } finally {
   await stack.stop();
@@ -296,29 +304,23 @@ function printData(sizes: SizeResult[]) {
   }
 }
 
-/** The largest size against the one nearest a tenth of it (100k against 1M by default). */
-function rssGrowth(sizes: SizeResult[]) {
-  const to = sizes.at(-1);
-  const smaller = sizes.slice(0, -1);
-  if (!to || !smaller.length) return undefined;
-  const distance = (s: SizeResult) => Math.abs(Math.log(s.size / (to.size / 10)));
-  const from = smaller.reduce((a, b) => (distance(b) < distance(a) ? b : a));
-  return {
-    from,
-    to,
-    backup: compare('', '', to.snapshot.rssBytes, from.snapshot.rssBytes, TARGETS.rssGrowth, false),
-    restore: compare('', '', to.restore.rssBytes, from.restore.rssBytes, TARGETS.rssGrowth, false),
-  };
-}
-
-/** The commit measured, and whether the service's code had uncommitted changes. */
-function codeVersion(): string {
+/**
+ * The commit measured, and whether the tree had uncommitted changes (the report being written
+ * aside): the benchmark's own code is part of what a report states.
+ */
+function codeVersion(): CodeVersion {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
-    const changed = git('status', '--porcelain', '--', 'lib', 'functions', 'serverless.yml').split('\n');
-    const dirty = changed.filter(Boolean).length;
-    return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ` + ${dirty} changed files` : ''}`;
+    const report = options.markdown
+      ? relative(git('rev-parse', '--show-toplevel'), resolve(options.markdown))
+      : '';
+    const changed = execFileSync('git', ['status', '--porcelain'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(3))
+      .filter((path) => path !== report);
+    return { commit: git('rev-parse', '--short', 'HEAD'), clean: changed.length === 0, changed };
   } catch {
-    return 'commit unknown';
+    return { commit: 'unknown', clean: false, changed: [] };
   }
 }

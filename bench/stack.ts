@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { workerDeps } from '../lib/composition/worker.js';
 import { parseConfig } from '../lib/core/config.js';
 import type { Deps } from '../lib/runtime/deps.js';
-import { localKeys } from '../local/auth.js';
+import { localKeys, localSealKeyFile } from '../local/auth.js';
 import { type Emulator, LOCAL_AWS, startDynamoDb, startFauxqs } from '../local/emulators.js';
 import { startEventBus } from '../local/event-bus.js';
 import {
@@ -23,6 +23,10 @@ import { freePorts } from '../test/support/ports.js';
  */
 export type BenchStack = {
   deps: Deps;
+  /** the same, its clients metered (lib/composition/meter.ts): what submits the jobs whose cost is measured */
+  metered: Deps;
+  /** the API functions' memory as deployed (provider.memorySize): what an API call is billed at */
+  apiMemoryMB: number;
   resources: LocalResources;
   /** Everything a function (in this process or a child) needs to run against the emulators. */
   env: Record<string, string>;
@@ -65,7 +69,12 @@ function asDeployed(resources: LocalResources, deployed: ServiceDefinition): Loc
   return {
     ...resources,
     env: { ...resources.env, ...Object.fromEntries(settings) },
-    worker: { ...resources.worker, timeoutSeconds: worker?.timeout ?? resources.worker.timeoutSeconds },
+    worker: {
+      ...resources.worker,
+      timeoutSeconds: worker?.timeout ?? resources.worker.timeoutSeconds,
+      // What Lambda bills the worker's time at (GB-seconds), as the aws stage configures it.
+      memorySize: worker?.memorySize ?? deployed.provider.memorySize ?? resources.worker.memorySize,
+    },
   };
 }
 
@@ -102,6 +111,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       ...resources.env,
       ...BENCH_CONFIG,
       AUTH_PUBLIC_KEY: publicKeyPem,
+      // The local stage seals access keys' secrets under a key file (every API function reads it at init).
+      LOCAL_SEAL_KEY_FILE: await localSealKeyFile(),
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
       AWS_ENDPOINT_URL_SQS: endpoints.sqs,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
@@ -114,6 +125,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     // handler modules read their configuration when imported: both happen in this process.
     Object.assign(process.env, env);
     const deps = workerDeps(parseConfig(env));
+    const metered = workerDeps(parseConfig({ ...env, AWS_USAGE_METER: 'true' }));
     const rawDynamo = new DynamoDBClient({});
     const raw = {
       ddb: DynamoDBDocumentClient.from(rawDynamo, { marshallOptions: { removeUndefinedValues: true } }),
@@ -126,6 +138,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     };
     return {
       deps,
+      metered,
+      apiMemoryMB: deployed.provider.memorySize ?? 1024,
       resources,
       env,
       raw,

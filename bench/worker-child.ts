@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { handler } from '../functions/run-jobs.js';
+import { type Usage, usageSoFar } from '../lib/composition/meter.js';
 import { type SqsHandler, startSqsPoller } from '../local/sqs-poller.js';
 
 /**
@@ -28,7 +29,16 @@ export type WorkerReport = {
   firstStart?: number;
   lastEnd?: number;
   invocations: number;
+  /** the invocations' durations summed, as Lambda bills them (each rounded up to 1 ms) */
+  billedMs: number;
   maxRssBytes: number;
+  /**
+   * What the handler's calls consumed (the service's clients, metered with AWS_USAGE_METER=true),
+   * and the event source's own SQS calls: the receives that returned messages (idle long polls are
+   * Lambda's fixed cost, not a job's) and the deletes.
+   */
+  usage: Usage;
+  eventSource: { receives: number; deletes: number };
 };
 
 const send = (message: unknown) =>
@@ -37,18 +47,35 @@ const send = (message: unknown) =>
 async function main() {
   const settings = JSON.parse(process.env.BENCH_WORKER ?? 'null') as WorkerSettings | null;
   if (!settings || !process.send) throw new Error('fork this with BENCH_WORKER set and an IPC channel');
-  const report: WorkerReport = { invocations: 0, maxRssBytes: 0 };
+  const report: WorkerReport = {
+    invocations: 0,
+    billedMs: 0,
+    maxRssBytes: 0,
+    usage: usageSoFar(),
+    eventSource: { receives: 0, deletes: 0 },
+  };
   const timed: SqsHandler = async (event, context) => {
     const start = Date.now();
+    const t0 = performance.now();
     report.firstStart ??= start;
     report.invocations++;
+    report.eventSource.receives++;
     try {
       return await (handler as unknown as SqsHandler)(event, context);
     } finally {
       report.lastEnd = Date.now();
+      report.billedMs += Math.ceil(performance.now() - t0);
     }
   };
   const sqs = new SQSClient({});
+  // The poller deletes what the handler did not report failed: one DeleteMessageBatch an invocation.
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (/^DeleteMessage/.test(context.commandName ?? '')) report.eventSource.deletes++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countDeletes' },
+  );
   const poller = startSqsPoller({
     sqs,
     queueUrl: settings.queueUrl,
@@ -68,6 +95,7 @@ async function main() {
     sqs.destroy();
     // resourceUsage reports kilobytes: the peak over the whole life of the process.
     report.maxRssBytes = process.resourceUsage().maxRSS * 1024;
+    report.usage = usageSoFar();
     await send(report);
     process.exit(0);
   });

@@ -1,6 +1,7 @@
 // A plugin of ours: on a stage whose API is a REST API (`localstack`, see http-events.cjs), what API
 // Gateway answers itself (an unknown path or method, a request it refuses before any function runs)
 // is a GES error body too, as the functions' own errors are, not API Gateway's `{"message": ...}`.
+// A body over its 10 MB limit is 400 GES.7016, as GES answers an oversized body.
 // A REST API answers an unknown path or method 403 MISSING_AUTHENTICATION_TOKEN; GES says an unknown
 // route is 404, so those two are 404. The HTTP API of the other stages has no gateway responses.
 //
@@ -19,8 +20,16 @@ const GES_INTERNAL = {
   errorMessage: 'An internal error occurs in the underlying service of the graph engine.',
 };
 
+// A body over API Gateway's 10 MB: GES answers an oversized body 400 GES.7016, as the functions do for
+// one over Lambda's 6 MB (lib/http/request.ts), and serverless/offline-body-limit.cjs locally.
+const GES_BODY_TOO_LARGE = {
+  errorCode: 'GES.7016',
+  errorMessage: 'The request body or header is invalid. The body is too large.',
+};
+
 /** Logical id, response type, status (none: API Gateway's own for that response) and body. */
 const RESPONSES = [
+  ['GatewayResponseRequestTooLarge', 'REQUEST_TOO_LARGE', '400', GES_BODY_TOO_LARGE],
   ['GatewayResponseMissingAuthenticationToken', 'MISSING_AUTHENTICATION_TOKEN', '404', GES_NOT_SUPPORTED],
   ['GatewayResponseResourceNotFound', 'RESOURCE_NOT_FOUND', '404', GES_NOT_SUPPORTED],
   ['GatewayResponseDefault4XX', 'DEFAULT_4XX', undefined, GES_NOT_SUPPORTED],

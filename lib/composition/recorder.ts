@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { Config } from '../core/config.js';
+import { withMeter } from './meter.js';
 
 /** One AWS call as a function made it: what test/unit/iam.test.ts holds against the function's role. */
 export type RecordedCall = {
@@ -29,6 +30,8 @@ type Stack = {
  * may GetObject). Unset, the client is returned as it is: nothing is added to its stack.
  */
 export function withRecorder<C extends { middlewareStack: unknown }>(client: C, config: Config): C {
+  // The benchmark's usage meter (bench/cost.ts), off unless AWS_USAGE_METER=true.
+  if (config.usageMeter) withMeter(client);
   const path = config.callLog;
   if (!path) return client;
   (client.middlewareStack as Stack).add(

@@ -86,6 +86,14 @@ const schema = z.object({
    * resources), for test/unit/iam.test.ts to hold against the function's role. Unset, nothing is added.
    */
   AWS_CALL_LOG: z.string().optional(),
+  /**
+   * Benchmark only: `true` meters what the function's AWS calls consume (DynamoDB capacity units,
+   * requests by command) in lib/composition/meter.ts. Unset, nothing is added to the clients.
+   */
+  AWS_USAGE_METER: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export type Config = {
@@ -114,6 +122,7 @@ export type Config = {
   s3ForcePathStyle: boolean;
   functionName: string;
   callLog: string | undefined;
+  usageMeter?: boolean;
 };
 
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -149,6 +158,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
     functionName: e.AWS_LAMBDA_FUNCTION_NAME,
     callLog: e.AWS_CALL_LOG,
+    usageMeter: e.AWS_USAGE_METER,
   };
 }
 

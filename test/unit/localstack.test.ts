@@ -185,6 +185,10 @@ describe('what the localstack stage deploys', () => {
         'GES.0001',
       );
     }
+    // A body over API Gateway's 10 MB is an oversized body: 400 GES.7016, as the functions answer one.
+    const tooLarge = responses.get('REQUEST_TOO_LARGE');
+    expect(tooLarge?.StatusCode).toBe('400');
+    expect(JSON.parse(tooLarge?.ResponseTemplates['application/json'] ?? '{}').errorCode).toBe('GES.7016');
   });
 });
 
