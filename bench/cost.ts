@@ -171,7 +171,10 @@ export type Deployed = {
   workerTimeoutSeconds: number;
   /** a backup task goes on in a new message past this (TASK_BUDGET_SECONDS) */
   taskBudgetSeconds: number;
-  jobDeadlineSeconds: number;
+  /** A job that makes no progress for this long is failed (JOB_STALL_SECONDS); a moving one has no limit. */
+  jobStallSeconds: number;
+  /** The wall time the projection asks of a job, for the shard count it needs: an hour. */
+  targetWallSeconds: number;
 };
 
 export type Projection = {
@@ -182,8 +185,8 @@ export type Projection = {
   deployed: Deployed;
   backup: ProjectedJob;
   restore: ProjectedJob;
-  /** the fewest shards whose partitions allow the job's units within the job's deadline */
-  shardsForDeadline: { backup: number; restore: number };
+  /** the fewest shards whose partitions allow the job's units within the target wall time */
+  shardsForTarget: { backup: number; restore: number };
 };
 
 export type ProjectedJob = {
@@ -197,8 +200,8 @@ export type ProjectedJob = {
   partitionFloorSeconds: number;
   /** Lambdas at once: the backup's tasks (shards / shards per task), the restore's one task */
   concurrency: number;
-  /** whether max(wall, floor) fits the job's deadline */
-  fitsDeadline: boolean;
+  /** whether max(wall, floor) fits the target wall time */
+  fitsTarget: boolean;
 };
 
 /**
@@ -252,7 +255,7 @@ export function project(
       wallSeconds,
       partitionFloorSeconds,
       concurrency,
-      fitsDeadline: Math.max(wallSeconds, partitionFloorSeconds) <= deployed.jobDeadlineSeconds,
+      fitsTarget: Math.max(wallSeconds, partitionFloorSeconds) <= deployed.targetWallSeconds,
     };
   };
   const backup = job(
@@ -270,7 +273,7 @@ export function project(
     false,
   );
   const shardsFor = (perPartition: number, units: number) =>
-    Math.max(1, Math.ceil(units / (perPartition * deployed.jobDeadlineSeconds)));
+    Math.max(1, Math.ceil(units / (perPartition * deployed.targetWallSeconds)));
   return {
     elements,
     from: big.size,
@@ -278,7 +281,7 @@ export function project(
     deployed,
     backup,
     restore,
-    shardsForDeadline: {
+    shardsForTarget: {
       backup: shardsFor(PARTITION.readUnitsPerSecond, backup.meters.readUnits),
       restore: shardsFor(PARTITION.writeUnitsPerSecond, restore.meters.writeUnits),
     },

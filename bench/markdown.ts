@@ -685,7 +685,7 @@ function projectionSection(p: Print, d: Deployed, runs: Run[]) {
     "requests, Lambda time and wall time (at the deployed parallelism). Nothing else is assumed but the prices and DynamoDB's",
     `published limits of ${PARTITION.readUnitsPerSecond} read units and ${PARTITION.writeUnitsPerSecond} write units a second per partition. Deployed settings (serverless.yml): ${d.shards}`,
     `shards, ${d.shardsPerTask} per backup task (so ${Math.ceil(d.shards / d.shardsPerTask)} worker Lambdas at once for a backup, one for a restore, which`,
-    `loads its parts a few at a time), worker ${d.workerMemoryMB} MB and ${d.workerTimeoutSeconds} s, job deadline ${d.jobDeadlineSeconds} s.`,
+    `loads its parts a few at a time), worker ${d.workerMemoryMB} MB and ${d.workerTimeoutSeconds} s. A job has no time limit while it moves (it is failed after ${d.jobStallSeconds} s without progress); the projection asks for ${hours(d.targetWallSeconds)}.`,
     '',
     head(['', 'backup', 'restore']),
     row(['DynamoDB units', sp((q) => q.backup.meters.readUnits), sp((q) => q.restore.meters.writeUnits)]),
@@ -718,22 +718,22 @@ function projectionSection(p: Print, d: Deployed, runs: Run[]) {
       sp((q) => q.restore.partitionFloorSeconds, hours),
     ]),
     row([
-      `fits the job deadline (${d.jobDeadlineSeconds} s)`,
-      ps.map((q) => (q.backup.fitsDeadline ? 'yes' : 'no')).join(', '),
-      ps.map((q) => (q.restore.fitsDeadline ? 'yes' : 'no')).join(', '),
+      `within ${hours(d.targetWallSeconds)}`,
+      ps.map((q) => (q.backup.fitsTarget ? 'yes' : 'no')).join(', '),
+      ps.map((q) => (q.restore.fitsTarget ? 'yes' : 'no')).join(', '),
     ]),
     row([
-      'shards whose partitions allow the units within the deadline',
-      sp((q) => q.shardsForDeadline.backup),
-      sp((q) => q.shardsForDeadline.restore),
+      `shards whose partitions allow the units within ${hours(d.targetWallSeconds)}`,
+      sp((q) => q.shardsForTarget.backup),
+      sp((q) => q.shardsForTarget.restore),
     ]),
   );
   p(
     '**How the shard count answers the partition limits.** A shard is one partition key',
     '(`{graphId}#{generation}#{shard}`), and DynamoDB serves one partition at most the limits above, however',
     'much on-demand capacity the table has. A job can go no faster than its units divided by the shards',
-    'times the per-partition limit; the last row is the fewest shards for which that floor fits the job',
-    `deadline. Here the restore's floor is ${fmt(mid(ps.map((q) => q.restore.partitionFloorSeconds / q.backup.partitionFloorSeconds)))}× the backup's: it pays a write unit per item (a`,
+    'times the per-partition limit; the last row is the fewest shards for which that floor fits the',
+    `target. Here the restore's floor is ${fmt(mid(ps.map((q) => q.restore.partitionFloorSeconds / q.backup.partitionFloorSeconds)))}× the backup's: it pays a write unit per item (a`,
     'third of the read limit), where reads share a unit among the items of 4 KB. More shards also spread',
     `a backup over more Lambdas (shards / ${d.shardsPerTask} tasks, each going on in a new message past its budget).`,
   );
@@ -747,9 +747,9 @@ function projectionSection(p: Print, d: Deployed, runs: Run[]) {
     '**What the projection says about the restore.** A restore runs as one task in one invocation',
     '(lib/operations/restore/restore-task.ts takes no steps), so its wall time at this size, ' +
       `${hours(restoreWall)} as measured here, ${restoreWall <= d.workerTimeoutSeconds ? 'fits' : 'is past'} the worker's ${d.workerTimeoutSeconds} s timeout and ` +
-      `${restoreWall <= d.jobDeadlineSeconds ? 'fits' : 'is past'} the ${d.jobDeadlineSeconds} s job deadline.`,
+      `${restoreWall <= d.targetWallSeconds ? 'fits' : 'is past'} the ${hours(d.targetWallSeconds)} target.`,
     restoreWall > d.workerTimeoutSeconds
-      ? 'More shards cannot help it until it is split into tasks that go on in new messages, as the backup is, and its deadline grows with the graph.'
+      ? 'More shards cannot help it until it is split into tasks that go on in new messages, as the backup is.'
       : 'At this size the shard count, not the one invocation, is what bounds it.',
   );
 }

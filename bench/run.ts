@@ -68,7 +68,8 @@ const deployed: Deployed = {
   workerMemoryMB: stack.resources.worker.memorySize,
   workerTimeoutSeconds: stack.resources.worker.timeoutSeconds,
   taskBudgetSeconds: stack.deps.config.taskBudgetMs / 1000,
-  jobDeadlineSeconds: stack.deps.config.jobDeadlineSeconds,
+  jobStallSeconds: stack.deps.config.jobStallMs / 1000,
+  targetWallSeconds: 3600,
 };
 const runs: Run[] = [];
 try {
