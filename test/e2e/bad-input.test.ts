@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { mapLimit } from '../../lib/core/concurrency.js';
+import { recordFigure } from '../support/figures.js';
 import { type Credentials, call, graphWith, issueAccessKey, signed, tokenFor, waitForJob } from './client.js';
 import { changes, storeReader } from './records.js';
 import {
@@ -843,6 +844,12 @@ describe('bad input', () => {
     for (const r of replies) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     const byCategory: Record<string, number> = {};
     for (const c of cases) byCategory[c.category] = (byCategory[c.category] ?? 0) + 1;
+    recordFigure('bad input', {
+      requests: cases.length,
+      seconds: Number(seconds.toFixed(1)),
+      perSecond: Math.round(cases.length / seconds),
+      ...statuses,
+    });
     console.info(
       `[bad-input] ${cases.length} requests in ${seconds.toFixed(1)} s (${Math.round(cases.length / seconds)}/s, ${CONCURRENCY} at a time); statuses ${JSON.stringify(statuses)}; by defect ${JSON.stringify(byCategory)}`,
     );
@@ -858,6 +865,12 @@ describe('bad input', () => {
 
   it('changes nothing: every record and file of the project is as it was, and no partition appeared for a malformed project', async () => {
     const after = await store.snapshot([PROJECT]);
+    recordFigure('bad input changes nothing', {
+      control: `${before.control.length} → ${after.control.length}`,
+      graph: `${before.graph.length} → ${after.graph.length}`,
+      files: `${before.files.length} → ${after.files.length}`,
+      tables: `${before.tableSizes.control} → ${after.tableSizes.control}, ${before.tableSizes.graph} → ${after.tableSizes.graph}`,
+    });
     console.info(
       `[bad-input] project records before/after: control ${before.control.length}/${after.control.length}, graph data ${before.graph.length}/${after.graph.length}, files ${before.files.length}/${after.files.length}; tables (every project) control ${before.tableSizes.control}→${after.tableSizes.control}, graph ${before.tableSizes.graph}→${after.tableSizes.graph}`,
     );

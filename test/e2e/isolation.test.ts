@@ -2,6 +2,7 @@ import { decodeJwt, generateKeyPair, importPKCS8, SignJWT, UnsecuredJWT } from '
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mapLimit } from '../../lib/core/concurrency.js';
 import { localKeys } from '../../local/auth.js';
+import { recordFigure } from '../support/figures.js';
 import {
   type Credentials,
   call,
@@ -193,7 +194,10 @@ beforeAll(async () => {
 
 /** Requests sent per check, for the figures in RELIABILITY.md. */
 const sent: Record<string, number> = {};
-afterAll(() => console.info(`[isolation] ${routes?.length} routes; requests ${JSON.stringify(sent)}`));
+afterAll(() => {
+  console.info(`[isolation] ${routes?.length} routes; requests ${JSON.stringify(sent)}`);
+  recordFigure(`isolation ${process.env.E2E_AUTH ?? 'token'}`, { routes: routes?.length, ...sent });
+});
 
 /** Sends the route's well-formed request with `ids` in it, as `token` or signed as `signing` says. */
 function send(route: HttpRoute, ids: Ids, token: string | null, signing?: () => Signing): Promise<Reply> {

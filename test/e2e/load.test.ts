@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../lib/core/concurrency.js';
+import { recordFigure } from '../support/figures.js';
 import { call, graphWith, tokenFor, waitForJob } from './client.js';
 import { storeReader } from './records.js';
 import { readService } from './service.js';
@@ -95,7 +96,10 @@ describe(`${REQUESTS.toLocaleString('en')} concurrent add-backup requests over $
     figures.answers = tally(answers);
     figures.accepted = accepted.length;
   }, 180_000);
-  afterAll(() => console.info(`[load] ${JSON.stringify(figures)}`));
+  afterAll(() => {
+    console.info(`[load] ${JSON.stringify(figures)}`);
+    recordFigure('load', figures);
+  });
 
   it('answers each request 200 or GES.7002 (the graph is being backed up), never a 5xx and never the quota', () => {
     // GES.7001 ("not running") would be wrong too: the graph runs throughout. A request that lost the
@@ -186,6 +190,7 @@ describe('the backup quota under concurrent requests', () => {
     );
     await mapLimit(accepted, 20, (a) => waitForJob(PROJECT, a.graphId, a.body.jobId as string));
     console.info(`[load] quota: ${JSON.stringify(tally(answers))}`);
+    recordFigure('load quota', tally(answers));
 
     const refusals = answers.filter((a) => a.status !== 200).map((a) => a.body?.errorCode);
     expect(refusals.filter((code) => !['GES.7019', 'GES.7002'].includes(code ?? ''))).toEqual([]);

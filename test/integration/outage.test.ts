@@ -6,6 +6,7 @@ import { startBackup } from '../../lib/operations/backup/start-backup.js';
 import type { JobRecord } from '../../lib/records/jobs/model.js';
 import { type Emulator, startDynamoDb } from '../../local/emulators.js';
 import type { Poller } from '../../local/sqs-poller.js';
+import { recordFigure } from '../support/figures.js';
 import { freePorts } from '../support/ports.js';
 import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
 import { type IsolatedStack, isolatedStack, startWorker } from './support.js';
@@ -87,5 +88,6 @@ describe('an outage of DynamoDB during backups', () => {
       expect(graph?.lockJobId).toBeUndefined();
     }
     console.info(`outage of DynamoDB for 2 s during 3 backups: ${outcomes.join(', ')}`);
+    recordFigure('outage', outcomes.join(', '));
   }, 150_000); // jobs end within 90 s (\`ended\`), however loaded the machine
 });
