@@ -8,6 +8,7 @@ import { removeBackup } from '../catalog/catalog.js';
 import {
   dropSlice,
   moveOn,
+  reportProgress,
   runStageTask,
   type Stage,
   type StagedKind,
@@ -106,11 +107,8 @@ function deleteStages(deps: Deps, context: RunContext): StagedKind<DeleteGraphJo
       const dropped = Object.keys(job.parts ?? {}).length;
       const expected = job.detail?.shards.expected ?? 0;
       const progress = Math.min(99, Math.floor((99 * dropped) / Math.max(1, expected)));
-      await context.report(
-        progress,
-        { vertices: { done: 0 }, edges: { done: 0 }, shards: { done: dropped, expected } },
-        dropped,
-      );
+      const detail = { vertices: { done: 0 }, edges: { done: 0 }, shards: { done: dropped, expected } };
+      await reportProgress(deps, job, context.runId, { progress, detail, seen: dropped });
     },
   };
   return kind;

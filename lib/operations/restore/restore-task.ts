@@ -15,6 +15,7 @@ import { type RestoreJob, restoreFields } from './job.js';
 import {
   dropSlice,
   moveOn,
+  reportProgress,
   runStageTask,
   type Slice,
   type Stage,
@@ -111,10 +112,7 @@ function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> 
       return ended.ok ? 'ended' : 'lost';
     },
 
-    async report(job) {
-      const { progress, detail, seen } = progressOf(job);
-      await context.report(progress, detail, seen);
-    },
+    report: (job) => reportProgress(deps, job, context.runId, progressOf(job)),
   };
   return kind;
 }

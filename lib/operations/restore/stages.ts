@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { JobBase } from '../../records/jobs/model.js';
+import { LeaseLost } from '../../core/errors.js';
+import type { JobBase, JobDetail } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { RunContext, TaskResult } from '../../runtime/task.js';
 
@@ -195,6 +196,24 @@ export async function moveOn<J extends StagedJob>(
     return now?.status === 'running' && now.runId === context.runId ? 'handed-off' : 'lost';
   }
   return startStage(deps, kind, { ...job, ...move.fields }, move.to, context);
+}
+
+/**
+ * Records progress from a view of the job that holds `seen` entries. A report from an older or equal
+ * view than one recorded is dropped (concurrent tasks report out of order, and a redelivered unit
+ * records an entry it had); only a run that no longer owns the job stops here.
+ */
+export async function reportProgress(
+  deps: Pick<Deps, 'jobs'>,
+  job: JobBase,
+  runId: string,
+  report: { progress: number; detail: JobDetail; seen: number },
+): Promise<void> {
+  const { progress, detail, seen } = report;
+  if ((await deps.jobs.progress(job.projectId, job.jobId, runId, progress, detail, seen)) !== 'lost') return;
+  // Refused: whether for an older view or for a lost run, the record as it is now says.
+  const now = await deps.jobs.get(job.projectId, job.jobId);
+  if (now?.status !== 'running' || now.runId !== runId) throw new LeaseLost();
 }
 
 /** A slice of a drop: one page of one shard of a generation deleted, the shard done when none is left. */
