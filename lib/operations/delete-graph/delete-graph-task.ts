@@ -13,7 +13,7 @@ import {
   type Stage,
   type StagedKind,
   stageStepSchema,
-} from '../restore/stages.js';
+} from '../stages/stages.js';
 import { type DeleteGraphJob, deleteGraphFields } from './job.js';
 
 /** With keepBackup, GES keeps the newest automatic backup and the two newest manual ones. */

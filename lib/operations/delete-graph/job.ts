@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Job } from '../../records/jobs/model.js';
-import { stagedFields } from '../restore/stages.js';
+import { stagedFields } from '../stages/stages.js';
 
 export const deleteGraphFields = stagedFields.extend({
   keepBackup: z.boolean(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Job } from '../../records/jobs/model.js';
-import { stagedFields } from './stages.js';
+import { stagedFields } from '../stages/stages.js';
 
 export const restoreFields = stagedFields.extend({
   backupId: z.string(),

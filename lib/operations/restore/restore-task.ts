@@ -21,7 +21,7 @@ import {
   type Stage,
   type StagedKind,
   stageStepSchema,
-} from './stages.js';
+} from '../stages/stages.js';
 
 /**
  * The stages of a restore, in order:
