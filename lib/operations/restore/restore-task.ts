@@ -11,7 +11,6 @@ import { existing, type GraphRecord, GraphStatus } from '../../records/graphs/mo
 import type { JobDetail } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { jobTask, type RunContext } from '../../runtime/task.js';
-import { type RestoreJob, restoreFields } from './job.js';
 import {
   dropSlice,
   moveOn,
@@ -22,6 +21,7 @@ import {
   type StagedKind,
   stageStepSchema,
 } from '../stages/stages.js';
+import { type RestoreJob, restoreFields } from './job.js';
 
 /**
  * The stages of a restore, in order:
