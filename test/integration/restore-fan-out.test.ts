@@ -119,7 +119,7 @@ function runWorker(deps: Deps) {
 
 describe('a restore that fans out', () => {
   it('restores the graph exactly through hundreds of continuations, with tiny budgets, parts and pages', async () => {
-    const { graphId, backupId, records } = await backedUpThenChanged(80, 2);
+    const { graphId, backupId, records } = await backedUpThenChanged(120, 2);
     // One unit a task, one item a page, no time at all: every message does one slice of work.
     const tiny = configured({ SHARDS_PER_TASK: '1', QUERY_PAGE_SIZE: '1', TASK_BUDGET_SECONDS: '0' });
     const sent = counting(tiny.queue);
@@ -134,9 +134,9 @@ describe('a restore that fans out', () => {
     expect(job).toMatchObject({
       status: 'success',
       progress: 100,
-      detail: { vertices: { done: 80, expected: 80 }, edges: { done: 79, expected: 79 } },
+      detail: { vertices: { done: 120, expected: 120 }, edges: { done: 119, expected: 119 } },
     });
-    expect(sent.messages).toBeGreaterThan(400);
+    expect(sent.messages).toBeGreaterThan(500);
     expect(await contentOf(graphId)).toEqual(records);
     expect(await stack.deps.graphs.get(PROJECT, graphId)).toMatchObject({ status: '200', generation: 2 });
     const keys = await keysOfGraph(graphId);
