@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jobTasks } from '../../lib/composition/tasks.js';
 import { parseConfig } from '../../lib/core/config.js';
 import { DependencyUnavailable } from '../../lib/core/errors.js';
-import type { JobQueue } from '../../lib/core/ports.js';
+import type { JobMessage, JobQueue } from '../../lib/core/ports.js';
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
 import { deleteGraph } from '../../lib/operations/delete-graph/delete-graph.js';
 import { addElements } from '../../lib/operations/graphs/data-plane.js';
@@ -243,5 +243,44 @@ describe('a graph deletion that fans out', () => {
     expect(sent.messages).toBeGreaterThan(10);
     expect(await stack.deps.graphs.get(PROJECT, graphId)).toBeUndefined();
     expect(await keysOfGraph(graphId)).toEqual([]);
+  }, 60_000);
+});
+
+describe('a restore task delivered again', () => {
+  it('loads nothing once the graph has switched: a write made since stays as it was written', async () => {
+    const { graphId, backupId } = await backedUpThenChanged(12, 2);
+    const oneSlice = configured({ SHARDS_PER_TASK: '1', TASK_BUDGET_SECONDS: '0' });
+    // The messages the run sends itself go to the queue as ever, and are kept to be delivered by hand.
+    const sent: JobMessage[] = [];
+    const queue = Object.create(oneSlice.queue) as JobQueue;
+    queue.sendAll = async (messages, requestId) => {
+      sent.push(...messages);
+      return oneSlice.queue.sendAll(messages, requestId);
+    };
+    const deps = { ...oneSlice, queue };
+    const deliver = (message: JobMessage) => runJob(deps, jobTasks, message, { attempt: 1 });
+    const { jobId } = await restoreGraph(deps, { projectId: PROJECT, graphId, backupId });
+    const stageOf = async () => (await stack.deps.jobs.get(PROJECT, jobId))?.stage;
+
+    await deliver({ projectId: PROJECT, jobId });
+    const loads = sent.filter((m) => m.step?.stage === 'load');
+    while ((await stageOf()) !== 'drop') await deliver(sent.shift() as JobMessage);
+    // Switched: the graph runs on the restored data, and a client writes to it.
+    const graph = await stack.deps.graphs.get(PROJECT, graphId);
+    expect(graph).toMatchObject({ status: '200', generation: 2 });
+    const edited = Array.from({ length: 12 }, (_, i) => ({
+      vertex: `u${i}`,
+      label: 'user',
+      properties: { name: ['edited after the switch'] },
+    }));
+    await addElements(stack.deps, { projectId: PROJECT, graphName: graph?.name ?? '', elements: edited });
+
+    for (const load of loads) await deliver(load);
+    while (sent.length) await deliver(sent.shift() as JobMessage);
+
+    expect(await stack.deps.jobs.get(PROJECT, jobId)).toMatchObject({ status: 'success' });
+    const vertices = (await contentOf(graphId)).filter((r) => 'vertex' in r);
+    expect(sortRecords(vertices)).toEqual(sortRecords(edited));
+    expect(loads.length).toBeGreaterThan(3);
   }, 60_000);
 });
