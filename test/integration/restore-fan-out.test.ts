@@ -5,6 +5,7 @@ import { parseConfig } from '../../lib/core/config.js';
 import { DependencyUnavailable } from '../../lib/core/errors.js';
 import type { JobMessage, JobQueue } from '../../lib/core/ports.js';
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { deleteBackup } from '../../lib/operations/catalog/catalog.js';
 import { deleteGraph } from '../../lib/operations/delete-graph/delete-graph.js';
 import { addElements } from '../../lib/operations/graphs/data-plane.js';
 import { stopGraph } from '../../lib/operations/graphs/lifecycle.js';
@@ -103,7 +104,7 @@ async function backedUpThenChanged(n: number, segmentItems: number) {
     elements: [{ vertex: 'after-backup', label: 'user', properties: { x: ['1'] } }],
   });
   await stopGraph(stack.deps, { projectId: PROJECT, graphId });
-  return { graphId, backupId, records: sortRecords([...content.vertices, ...content.edges]) };
+  return { graphId, name, backupId, records: sortRecords([...content.vertices, ...content.edges]) };
 }
 
 /**
@@ -282,5 +283,35 @@ describe('a restore task delivered again', () => {
     const vertices = (await contentOf(graphId)).filter((r) => 'vertex' in r);
     expect(sortRecords(vertices)).toEqual(sortRecords(edited));
     expect(loads.length).toBeGreaterThan(3);
+  }, 60_000);
+});
+
+describe('a restore taken over after its switch', () => {
+  it('drops the replaced generation without its backup, which may be gone, while the graph takes writes', async () => {
+    const { graphId, name, backupId, records } = await backedUpThenChanged(15, 4);
+    const inline = configured({ SHARDS_PER_TASK: '256' });
+    const dying = dyingAt(inline, 'a drop page');
+    const message = { projectId: PROJECT, jobId: '' };
+    ({ jobId: message.jobId } = await restoreGraph(inline, { projectId: PROJECT, graphId, backupId }));
+
+    // The whole job runs in its first delivery, which dies in the drop, after the switch.
+    await expect(runJob(dying.deps, jobTasks, message, { attempt: 1 })).rejects.toThrow(/a crash/);
+    expect(await stack.deps.jobs.get(PROJECT, message.jobId)).toMatchObject({
+      status: 'running',
+      stage: 'drop',
+    });
+    await deleteBackup(stack.deps, { projectId: PROJECT, graphId, backupId });
+    const late = { vertex: 'late', label: 'user', properties: { x: ['2'] } };
+    await addElements(stack.deps, { projectId: PROJECT, graphName: name, elements: [late] });
+
+    expect(await runJob(inline, jobTasks, message, { attempt: 2 })).toBe('succeeded');
+
+    expect(await stack.deps.jobs.get(PROJECT, message.jobId)).toMatchObject({
+      status: 'success',
+      detail: { vertices: { done: 15 }, edges: { done: 14 } },
+    });
+    expect(await contentOf(graphId)).toEqual(sortRecords([...records, late]));
+    const keys = await keysOfGraph(graphId);
+    expect(keys.filter((k) => !k.startsWith(`${graphId}#2#`))).toEqual([]);
   }, 60_000);
 });

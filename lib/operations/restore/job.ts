@@ -8,6 +8,8 @@ export const restoreFields = stagedFields.extend({
   target: z.number().int().optional(),
   /** the graph's shards: units of the verify and drop stages */
   shardCount: z.number().int().optional(),
+  /** what the switch found loaded and verified: the counts the job ends with */
+  loaded: z.object({ vertices: z.number().int(), edges: z.number().int() }).optional(),
 });
 /** A StartGraph job with a backup: the graph starts with the backup's data instead of its own. */
 export type RestoreJob = Job<'restore', z.infer<typeof restoreFields>>;

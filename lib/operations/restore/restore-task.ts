@@ -97,10 +97,10 @@ function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> 
       if (name === 'clear') return moveOn(deps, kind, job, { from: 'clear', to: 'load' }, context);
       if (name === 'load') return moveOn(deps, kind, job, { from: 'load', to: 'verify' }, context);
       if (name === 'verify') {
-        checkContent(job, await manifestOf(job));
+        const loaded = checkContent(job, await manifestOf(job));
         const now = deps.clock.now();
         // The switch: the graph runs on the restored generation from this transaction on.
-        return moveOn(deps, kind, job, { from: 'verify', to: 'drop' }, context, [
+        return moveOn(deps, kind, job, { from: 'verify', to: 'drop', fields: { loaded } }, context, [
           deps.graphs.release(job, job.jobId, GraphStatus.running, now, targetOf(job)),
           deps.backups.release(job, job.jobId),
         ]);
@@ -116,6 +116,8 @@ function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> 
   };
   return kind;
 }
+
+const noDetail: JobDetail = { vertices: { done: 0 }, edges: { done: 0 }, shards: { done: 0, expected: 0 } };
 
 const targetOf = (job: RestoreJob): number => {
   if (job.target === undefined) throw new Error('the restore has no target generation yet');
@@ -153,7 +155,7 @@ async function verifySlice(
 }
 
 /** The shards read back hold the backup's content, by digest and counts, or there is no switch. */
-function checkContent(job: RestoreJob, manifest: Manifest) {
+function checkContent(job: RestoreJob, manifest: Manifest): { vertices: number; edges: number } {
   const digest = new ContentDigest();
   let vertices = 0;
   let edges = 0;
@@ -173,6 +175,7 @@ function checkContent(job: RestoreJob, manifest: Manifest) {
       'Failed to restore the graph: the loaded content does not match the backup.',
     );
   }
+  return { vertices, edges };
 }
 
 /** Progress through the stages (load counts most), and the records loaded so far. */
@@ -182,12 +185,16 @@ export function progressOf(job: RestoreJob): { progress: number; detail: JobDeta
   const loaded = of('load');
   const shardsExpected = job.detail?.shards.expected ?? 1;
   const detail: JobDetail = {
+    // After the switch, what it verified (a run that took over the drop has no load entries).
     vertices: {
-      done: loaded.reduce((n, p) => n + Number(p.vertices), 0),
+      done: job.loaded?.vertices ?? loaded.reduce((n, p) => n + Number(p.vertices), 0),
       expected: job.detail?.vertices.expected,
     },
-    edges: { done: loaded.reduce((n, p) => n + Number(p.edges), 0), expected: job.detail?.edges.expected },
-    shards: { done: loaded.length, expected: shardsExpected },
+    edges: {
+      done: job.loaded?.edges ?? loaded.reduce((n, p) => n + Number(p.edges), 0),
+      expected: job.detail?.edges.expected,
+    },
+    shards: { done: job.loaded ? shardsExpected : loaded.length, expected: shardsExpected },
   };
   const shards = Math.max(1, job.shardCount ?? 1);
   const fraction = (done: number, of: number) => Math.min(1, of ? done / of : 1);
@@ -219,11 +226,19 @@ export const restoreTask = jobTask<RestoreJob>({
   failure: { code: 'GES.7040', what: 'Failed to restore the graph from the backup' },
 
   async run(deps, job, context) {
+    const kind = restoreStages(deps, context);
+    // A new run (the first, or one that took over a dead one) starts its stage again, counting anew.
+    if (job.stage === 'drop') {
+      // Switched already: what is left is to drop the replaced generation. The graph runs and takes
+      // writes, and the backup may be gone: neither is waited for nor read.
+      if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, 0, job.detail ?? noDetail)))
+        return 'lost';
+      const fresh = { ...job, parts: {}, tasksDone: new Set<string>() };
+      return moveOn(deps, kind, fresh, { from: 'drop', to: 'drop' }, context);
+    }
     // Every batch that began before the graph was taken is written whole before anything is read.
     await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
     const graph = existing(await deps.graphs.get(job.projectId, job.graphId));
-    const kind = restoreStages(deps, context);
-    // A new run (the first, or one that took over a dead one) starts its stage again, counting anew.
     const manifest = await readManifest(deps.blobs, backupPrefix(job));
     const detail: JobDetail = {
       vertices: { done: 0, expected: manifest.counts.vertices },
@@ -232,10 +247,6 @@ export const restoreTask = jobTask<RestoreJob>({
     };
     if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, 0, detail))) return 'lost';
     const fresh = { ...job, detail, parts: {}, tasksDone: new Set<string>(), shardCount: graph.shards };
-    if (job.stage === 'drop') {
-      // Switched already: what is left is to drop the replaced generation.
-      return moveOn(deps, kind, fresh, { from: 'drop', to: 'drop' }, context);
-    }
     const target = graph.generation + 1;
     const first = (await holdsData(deps, graph, target)) ? 'clear' : 'load';
     return moveOn(
