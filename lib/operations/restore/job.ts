@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { Job } from '../../records/jobs/model.js';
+import { stagedFields } from '../stages/stages.js';
 
-export const restoreFields = z.object({ backupId: z.string() });
+export const restoreFields = stagedFields.extend({
+  backupId: z.string(),
+  /** the generation the restore loads into and switches the graph to; the one before it is replaced */
+  target: z.number().int().optional(),
+  /** the graph's shards: units of the verify and drop stages */
+  shardCount: z.number().int().optional(),
+  /** what the switch found loaded and verified: the counts the job ends with */
+  loaded: z.object({ vertices: z.number().int(), edges: z.number().int() }).optional(),
+});
 /** A StartGraph job with a backup: the graph starts with the backup's data instead of its own. */
 export type RestoreJob = Job<'restore', z.infer<typeof restoreFields>>;

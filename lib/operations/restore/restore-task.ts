@@ -1,26 +1,235 @@
 import { mapLimit } from '../../core/concurrency.js';
 import { GesError } from '../../core/errors.js';
 import { backupEvent } from '../../records/backups/events.js';
-import { ContentDigest, recordLine } from '../../records/backups/format.js';
+import { ContentDigest, type Manifest, recordLine } from '../../records/backups/format.js';
 import { readManifest } from '../../records/backups/manifest.js';
 import { backupPrefix } from '../../records/backups/model.js';
 import { readPart } from '../../records/backups/read-part.js';
 import { countItems, emptyCounts } from '../../records/graphs/counters.js';
 import { toItem } from '../../records/graphs/data-keys.js';
-import { waitForWriters } from '../../records/graphs/data-repo.js';
+import { type ResumeKey, waitForWriters } from '../../records/graphs/data-repo.js';
 import { existing, type GraphRecord, GraphStatus } from '../../records/graphs/model.js';
 import type { JobDetail } from '../../records/jobs/model.js';
-import { jobTask } from '../../runtime/task.js';
+import type { Deps } from '../../runtime/deps.js';
+import { jobTask, type RunContext } from '../../runtime/task.js';
+import {
+  dropSlice,
+  moveOn,
+  reportProgress,
+  runStageTask,
+  type Slice,
+  type Stage,
+  type StagedKind,
+  stageStepSchema,
+} from '../stages/stages.js';
 import { type RestoreJob, restoreFields } from './job.js';
 
-/** The generation a restore loads into: the next one, which no reader sees until the flip. */
-const targetOf = (graph: GraphRecord) => graph.generation + 1;
+/**
+ * The stages of a restore, in order:
+ * - `clear`: what an earlier, failed attempt left in the target generation is deleted (only when
+ *   there is some);
+ * - `load`: every part file of the backup, checked against its SHA-256 as it streams, is written into
+ *   the target generation, the next one, which no reader sees; a task per group of parts;
+ * - `verify`: the target generation is read back, shard by shard, page by page: the digests of the
+ *   shards add up to the manifest's content digest, and the counts match, or the restore fails;
+ * - the switch: one transaction moves the graph to the target generation, running, frees it and the
+ *   backup, and moves the job to `drop`. Until that instant the graph is exactly as it was, and a
+ *   failure leaves it so, stopped;
+ * - `drop`: the replaced generation is deleted, shard by shard, page by page.
+ * The graph runs on the restored data from the switch; the job reports success once the replaced
+ * generation is gone, so a job that has ended leaves nothing of the graph's old data behind. A run
+ * that dies in the drop is taken over like any other: the drop goes on from the job's stage.
+ */
+const STAGES = ['clear', 'load', 'verify', 'drop'] as const;
+
+/** A restore job as a kind of staged job: its stages on this delivery's deps. */
+function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> {
+  let manifest: Promise<Manifest> | undefined;
+  const manifestOf = (job: RestoreJob) => {
+    manifest ??= readManifest(deps.blobs, backupPrefix(job));
+    return manifest;
+  };
+  let graph: Promise<GraphRecord> | undefined;
+  const graphOf = (job: RestoreJob) => {
+    graph ??= deps.graphs.get(job.projectId, job.graphId).then(existing);
+    return graph;
+  };
+  const kind: StagedKind<RestoreJob> = {
+    narrowed: (record) => restoreTask.narrowed(record as never),
+    next: (name) => STAGES[STAGES.indexOf(name as (typeof STAGES)[number]) + 1],
+
+    async stage(job, name): Promise<Stage> {
+      const { shards, graphId } = await graphOf(job);
+      const target = targetOf(job);
+      const drop = (generation: number): Stage => ({
+        name,
+        units: shards,
+        work: (shard, state) => dropSlice(deps, { graphId, generation, shard }, state),
+      });
+      if (name === 'clear') return drop(target);
+      if (name === 'drop') return drop(target - 1);
+      if (name === 'load') {
+        const { files } = await manifestOf(job);
+        const folder = backupPrefix(job);
+        return {
+          name,
+          units: files.length,
+          work: async (index): Promise<Slice> => {
+            const part = files[index];
+            if (!part) throw new Error(`no part ${index} in the manifest`);
+            const counts = emptyCounts();
+            const loaded = await readPart(deps.blobs, folder, part, async (records) => {
+              const items = records.map((r) => toItem(graphId, target, shards, r));
+              countItems(items, counts);
+              await deps.data.load(items);
+            });
+            // The new generation's counters, by part: a part loaded again is counted once.
+            await deps.data.recordLoaded(graphId, target, part.key, counts);
+            return { done: true, result: loaded };
+          },
+        };
+      }
+      if (name === 'verify') {
+        return {
+          name,
+          units: shards,
+          work: (shard, state) => verifySlice(deps, graphId, target, shard, state),
+        };
+      }
+      throw new Error(`a restore has no stage ${name}`);
+    },
+
+    async stageDone(job, name) {
+      if (name === 'clear') {
+        // An earlier attempt's counters go with its data, before this attempt counts its own.
+        await deps.data.dropCounters(job.graphId, targetOf(job));
+        return moveOn(deps, kind, job, { from: 'clear', to: 'load' }, context);
+      }
+      if (name === 'load') return moveOn(deps, kind, job, { from: 'load', to: 'verify' }, context);
+      if (name === 'verify') {
+        const loaded = checkContent(job, await manifestOf(job));
+        const now = deps.clock.now();
+        // The switch: the graph runs on the restored generation from this transaction on.
+        return moveOn(deps, kind, job, { from: 'verify', to: 'drop', fields: { loaded } }, context, [
+          deps.graphs.release(job, job.jobId, GraphStatus.running, now, targetOf(job)),
+          deps.backups.release(job, job.jobId),
+        ]);
+      }
+      await deps.data.dropCounters(job.graphId, targetOf(job) - 1);
+      const final = progressOf(job);
+      const ended = await deps.store.transact([
+        deps.jobs.end(job, { status: 'success' }, deps.clock.now(), context.runId, final.detail),
+      ]);
+      return ended.ok ? 'ended' : 'lost';
+    },
+
+    report: (job) => reportProgress(deps, job, context.runId, progressOf(job)),
+  };
+  return kind;
+}
+
+const noDetail: JobDetail = { vertices: { done: 0 }, edges: { done: 0 }, shards: { done: 0, expected: 0 } };
+
+const targetOf = (job: RestoreJob): number => {
+  if (job.target === undefined) throw new Error('the restore has no target generation yet');
+  return job.target;
+};
+
+/** One page of a shard read back into the shard's running digest and counts. */
+async function verifySlice(
+  deps: Deps,
+  graphId: string,
+  generation: number,
+  shard: number,
+  state?: Record<string, unknown>,
+): Promise<Slice> {
+  const digest = new ContentDigest();
+  if (typeof state?.digest === 'string') digest.merge(state.digest);
+  let vertices = Number(state?.vertices ?? 0);
+  let edges = Number(state?.edges ?? 0);
+  const page = await deps.data.readPage(
+    graphId,
+    generation,
+    shard,
+    state?.startKey as ResumeKey | undefined,
+    deps.config.queryPageSize,
+  );
+  for (const item of page.items) {
+    digest.add(recordLine(item));
+    if (item.k === 'V') vertices++;
+    else edges++;
+  }
+  const sums = { digest: digest.hex(), vertices, edges };
+  return page.resumeKey
+    ? { done: false, state: { ...sums, startKey: page.resumeKey } }
+    : { done: true, result: sums };
+}
+
+/** The shards read back hold the backup's content, by digest and counts, or there is no switch. */
+function checkContent(job: RestoreJob, manifest: Manifest): { vertices: number; edges: number } {
+  const digest = new ContentDigest();
+  let vertices = 0;
+  let edges = 0;
+  for (const [entry, part] of Object.entries(job.parts ?? {})) {
+    if (!entry.startsWith('verify.')) continue;
+    digest.merge(String(part.digest));
+    vertices += Number(part.vertices);
+    edges += Number(part.edges);
+  }
+  if (
+    digest.hex() !== manifest.contentDigest.value ||
+    vertices !== manifest.counts.vertices ||
+    edges !== manifest.counts.edges
+  ) {
+    throw new GesError(
+      'GES.7040',
+      'Failed to restore the graph: the loaded content does not match the backup.',
+    );
+  }
+  return { vertices, edges };
+}
+
+/** Progress through the stages (load counts most), and the records loaded so far. */
+export function progressOf(job: RestoreJob): { progress: number; detail: JobDetail; seen: number } {
+  const entries = Object.entries(job.parts ?? {});
+  const of = (stage: string) => entries.filter(([entry]) => entry.startsWith(`${stage}.`)).map(([, p]) => p);
+  const loaded = of('load');
+  const shardsExpected = job.detail?.shards.expected ?? 1;
+  const detail: JobDetail = {
+    // After the switch, what it verified (a run that took over the drop has no load entries).
+    vertices: {
+      done: job.loaded?.vertices ?? loaded.reduce((n, p) => n + Number(p.vertices), 0),
+      expected: job.detail?.vertices.expected,
+    },
+    edges: {
+      done: job.loaded?.edges ?? loaded.reduce((n, p) => n + Number(p.edges), 0),
+      expected: job.detail?.edges.expected,
+    },
+    shards: { done: job.loaded ? shardsExpected : loaded.length, expected: shardsExpected },
+  };
+  const shards = Math.max(1, job.shardCount ?? 1);
+  const fraction = (done: number, of: number) => Math.min(1, of ? done / of : 1);
+  const stage = STAGES.indexOf((job.stage ?? 'clear') as (typeof STAGES)[number]);
+  const load = stage > 1 ? 1 : fraction(loaded.length, shardsExpected);
+  const verify = stage > 2 ? 1 : fraction(of('verify').length, shards);
+  const drop = fraction(of('drop').length, shards);
+  const progress = Math.min(99, Math.floor(70 * load + 20 * verify + 9 * drop));
+  return { progress, detail, seen: entries.length };
+}
+
+/** Whether any shard of a generation holds anything: a cheap look, one item a shard at most. */
+async function holdsData(deps: Deps, graph: GraphRecord, generation: number): Promise<boolean> {
+  const shards = Array.from({ length: graph.shards }, (_, shard) => shard);
+  const found = await mapLimit(shards, deps.config.snapshotConcurrency, async (shard) => {
+    const page = await deps.data.readPage(graph.graphId, generation, shard, undefined, 1);
+    return page.items.length > 0;
+  });
+  return found.some(Boolean);
+}
 
 /**
- * A StartGraph job with a backup: all or nothing. The backup is loaded into a new generation, every
- * part checked against its SHA-256 and the whole against the manifest's content digest; only then
- * does one conditional update switch the graph to it. Until that instant the graph is exactly as it
- * was, and a failure leaves it so, stopped.
+ * A StartGraph job with a backup: all or nothing, in stages that fan out and checkpoint (see
+ * STAGES), so that no step needs more than one task budget whatever the backup's size.
  */
 export const restoreTask = jobTask<RestoreJob>({
   kind: 'restore',
@@ -28,93 +237,65 @@ export const restoreTask = jobTask<RestoreJob>({
   failure: { code: 'GES.7040', what: 'Failed to restore the graph from the backup' },
 
   async run(deps, job, context) {
+    const kind = restoreStages(deps, context);
+    // A new run (the first, or one that took over a dead one) starts its stage again, counting anew.
+    if (job.stage === 'drop') {
+      // Switched already: what is left is to drop the replaced generation. The graph runs and takes
+      // writes, and the backup may be gone: neither is waited for nor read.
+      if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, 0, job.detail ?? noDetail)))
+        return 'lost';
+      const fresh = { ...job, parts: {}, tasksDone: new Set<string>() };
+      return moveOn(deps, kind, fresh, { from: 'drop', to: 'drop' }, context);
+    }
     // Every batch that began before the graph was taken is written whole before anything is read.
     await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
     const graph = existing(await deps.graphs.get(job.projectId, job.graphId));
-    const backup = await deps.backups.get(job.projectId, job.backupId);
-    if (!backup) throw new GesError('GES.7024');
-    const folder = backupPrefix(backup);
-    const manifest = await readManifest(deps.blobs, folder);
-    const target = { graphId: graph.graphId, generation: targetOf(graph), shards: graph.shards };
-
-    await deps.data.dropGeneration(target.graphId, target.generation, target.shards); // an earlier attempt's
+    const manifest = await readManifest(deps.blobs, backupPrefix(job));
     const detail: JobDetail = {
       vertices: { done: 0, expected: manifest.counts.vertices },
       edges: { done: 0, expected: manifest.counts.edges },
       shards: { done: 0, expected: manifest.files.length },
     };
-    let reporting = Promise.resolve();
-    await mapLimit(manifest.files, deps.config.snapshotConcurrency, async (part) => {
-      const counts = emptyCounts();
-      const loaded = await readPart(deps.blobs, folder, part, (records) => {
-        const items = records.map((r) => toItem(target.graphId, target.generation, target.shards, r));
-        countItems(items, counts);
-        return deps.data.load(items);
-      });
-      await deps.data.recordLoaded(target.graphId, target.generation, part.key, counts);
-      detail.vertices.done += loaded.vertices;
-      detail.edges.done += loaded.edges;
-      detail.shards.done += 1;
-      const now = structuredClone(detail);
-      reporting = reporting.then(() =>
-        context.report(Math.floor((90 * now.shards.done) / now.shards.expected), now),
-      );
-      await reporting;
-    });
-
-    // Read back what was written, shards in parallel: the same content, by digest and counts, or no
-    // switch. Digests of shards add up to the digest of the whole.
-    const digest = new ContentDigest();
-    let vertices = 0;
-    let edges = 0;
-    const shards = Array.from({ length: target.shards }, (_, shard) => shard);
-    await mapLimit(shards, deps.config.snapshotConcurrency, async (shard) => {
-      const ofShard = new ContentDigest();
-      for await (const page of deps.data.readShard(target.graphId, target.generation, shard)) {
-        for (const item of page) {
-          ofShard.add(recordLine(item));
-          if (item.k === 'V') vertices++;
-          else edges++;
-        }
-      }
-      digest.merge(ofShard.hex());
-    });
-    if (
-      digest.hex() !== manifest.contentDigest.value ||
-      vertices !== manifest.counts.vertices ||
-      edges !== manifest.counts.edges
-    ) {
-      throw new GesError(
-        'GES.7040',
-        'Failed to restore the graph: the loaded content does not match the backup.',
-      );
-    }
-
-    const switched = await deps.store.transact([
-      deps.jobs.end(job, { status: 'success' }, deps.clock.now(), context.runId),
-      deps.graphs.release(job, job.jobId, GraphStatus.running, deps.clock.now(), target.generation),
-      deps.backups.release(backup, job.jobId),
-    ]);
-    if (switched.ok) {
-      await deps.data
-        .dropGeneration(graph.graphId, graph.generation, graph.shards)
-        .catch((error: unknown) => {
-          context.log.warn('could not drop the replaced generation', { error: error as Error });
-        });
-    }
-    return switched.ok ? 'ended' : 'lost';
+    if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, 0, detail))) return 'lost';
+    const fresh = { ...job, detail, parts: {}, tasksDone: new Set<string>(), shardCount: graph.shards };
+    const target = graph.generation + 1;
+    const first = (await holdsData(deps, graph, target)) ? 'clear' : 'load';
+    return moveOn(
+      deps,
+      kind,
+      fresh,
+      { from: job.stage, to: first, fields: { target, shardCount: graph.shards } },
+      context,
+    );
   },
 
-  failActions: (deps, job, end, at, runId) => [
-    deps.jobs.end(job, end, at, runId),
-    deps.graphs.release(job, job.jobId, GraphStatus.stopped, at),
-    deps.backups.release(job, job.jobId),
-  ],
+  async continue(deps, job, step, context) {
+    return runStageTask(deps, restoreStages(deps, context), job, stageStepSchema.parse(step), context);
+  },
 
-  /** Drops whatever was loaded into the generation that never became current. */
+  /** A restore that failed before its switch leaves the graph stopped; after it, the graph runs on. */
+  failActions: (deps, job, end, at, runId) =>
+    job.stage === 'drop'
+      ? [deps.jobs.end(job, end, at, runId)]
+      : [
+          deps.jobs.end(job, end, at, runId),
+          deps.graphs.release(job, job.jobId, GraphStatus.stopped, at),
+          deps.backups.release(job, job.jobId),
+        ],
+
+  /**
+   * Drops the generation a failed restore leaves: the one it loaded into, which never became
+   * current, or after the switch the one it replaced.
+   */
   async cleanUp(deps, job) {
     const graph = await deps.graphs.get(job.projectId, job.graphId);
-    if (graph) await deps.data.dropGeneration(graph.graphId, targetOf(graph), graph.shards);
+    const now = await deps.jobs.get(job.projectId, job.jobId);
+    if (!graph) return;
+    // The job as it ended, not as this delivery read it: it may have switched since.
+    const target = now ? restoreTask.narrowed(now).target : job.target;
+    const switched = target !== undefined && graph.generation === target;
+    const left = switched ? graph.generation - 1 : graph.generation + 1;
+    await deps.data.dropGeneration(graph.graphId, left, graph.shards);
   },
 
   announce: (deps, job) => backupEvent(deps.backups, job, 'Graph Restore'),

@@ -319,21 +319,43 @@ export class GraphDataRepo {
     });
   }
 
-  /** Deletes a whole generation of a graph, shard by shard, and then its counters. */
+  /**
+   * Deletes a whole generation of a graph, shard by shard, and then its counters, in one call: for
+   * what is small (a failed restore's leftovers, best effort). Jobs drop generations slice by slice
+   * with `dropPage`, then `dropCounters`.
+   */
   async dropGeneration(graphId: string, generation: number, shards: number): Promise<void> {
     const all = Array.from({ length: shards }, (_, shard) => shard);
     await mapLimit(all, DROP_CONCURRENCY, async (shard) => {
-      for await (const page of pages(
-        this.store,
-        this.shard(graphId, generation, shard, { attributes: ['pk', 'sk'] }),
-      )) {
-        const keys = page.items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
-        await this.store.writeMany('graph', { put: [], delete: keys });
-      }
+      while ((await this.dropPage(graphId, generation, shard)).more);
     });
+    await this.dropCounters(graphId, generation);
+  }
+
+  /** Deletes a generation's counter items: the last step of dropping it, once its data is gone. */
+  async dropCounters(graphId: string, generation: number): Promise<void> {
     await mapLimit(counterKeys(graphId, generation), COUNTER_READS, (key) =>
       this.store.apply({ name: 'drop a counter', table: 'control', delete: key }),
     );
+  }
+
+  /**
+   * One slice of a drop: deletes the first page of a shard of a generation (at most `limit` items,
+   * DynamoDB's 1 MB page when unset). It needs no position to go on from, since what it deleted is
+   * gone: the next slice starts at the start again. `more` while the shard may hold items.
+   */
+  async dropPage(
+    graphId: string,
+    generation: number,
+    shard: number,
+    limit?: number,
+  ): Promise<{ dropped: number; more: boolean }> {
+    const page = await this.store.query(
+      this.shard(graphId, generation, shard, { attributes: ['pk', 'sk'], ...(limit && { limit }) }),
+    );
+    const keys = page.items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
+    if (keys.length) await this.store.writeMany('graph', { put: [], delete: keys });
+    return { dropped: keys.length, more: page.nextKey !== undefined };
   }
 
   /** Counts one shard's vertices and edges without reading them out (a full count: `counts` is cheap). */

@@ -205,6 +205,19 @@ export class JobRepo {
   }
 
   /**
+   * Moves a job that runs in stages to its next stage, as the owning run, and sets `fields` with it:
+   * an action, so that the move can go in one transaction with what it means (a restore's switch).
+   * Conditional on the stage it leaves (`from`, or none yet), so of two finishers of a stage one moves.
+   */
+  moveStage(job: JobIds, runId: string, from: string | undefined, to: string, fields: Item = {}): Action {
+    return {
+      ...this.ownedAction(job.projectId, job.jobId, runId, { set: { ...fields, stage: to } }),
+      name: 'move the job to its next stage',
+      if: when.and(ownedBy(runId), from === undefined ? when.absent('stage') : when.eq('stage', from)),
+    };
+  }
+
+  /**
    * Gives the job back after a retryable fault, so the next delivery can take it at once instead of
    * waiting for the lease to run out.
    */

@@ -1,0 +1,317 @@
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { jobTasks } from '../../lib/composition/tasks.js';
+import { parseConfig } from '../../lib/core/config.js';
+import { DependencyUnavailable } from '../../lib/core/errors.js';
+import type { JobMessage, JobQueue } from '../../lib/core/ports.js';
+import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { deleteBackup } from '../../lib/operations/catalog/catalog.js';
+import { deleteGraph } from '../../lib/operations/delete-graph/delete-graph.js';
+import { addElements } from '../../lib/operations/graphs/data-plane.js';
+import { stopGraph } from '../../lib/operations/graphs/lifecycle.js';
+import { restoreGraph } from '../../lib/operations/restore/restore-graph.js';
+import { fromItem } from '../../lib/records/graphs/data-keys.js';
+import type { JobRecord } from '../../lib/records/jobs/model.js';
+import type { Deps } from '../../lib/runtime/deps.js';
+import { runJob } from '../../lib/runtime/run-job.js';
+import { LOCAL_AWS } from '../../local/emulators.js';
+import type { Poller } from '../../local/sqs-poller.js';
+import { PROJECT, seedGraph, socialGraph, sortRecords } from './fixtures.js';
+import { type IsolatedStack, isolatedStack, startWorker } from './support.js';
+
+/**
+ * A restore and a graph deletion fan out and checkpoint through the real queue, and survive a crash
+ * at any step: whatever dies, the next delivery takes over, the graph ends exactly as the backup
+ * holds it, and the data table holds nothing of the graph but its current generation.
+ */
+let stack: IsolatedStack;
+const pollers: Poller[] = [];
+beforeAll(async () => {
+  // Long enough that a busy machine finishes a batch before its messages come back (a duplicate is
+  // harmless, but each one starts a chain of continuations of its own); short enough that a crashed
+  // delivery comes back soon.
+  stack = await isolatedStack({ visibilityTimeoutSeconds: 4 });
+});
+afterAll(async () => {
+  await Promise.all(pollers.map((p) => p.stop()));
+});
+
+const configured = (env: Record<string, string>): Deps => ({
+  ...stack.deps,
+  config: parseConfig({ ...stack.resources.env, ...env }),
+});
+
+/** Every message the worker sends itself, counted. */
+function counting(queue: JobQueue) {
+  const counted = { messages: 0, queue: Object.create(queue) as JobQueue };
+  counted.queue.send = async (message, requestId) => {
+    counted.messages++;
+    return queue.send(message, requestId);
+  };
+  counted.queue.sendAll = async (messages, requestId) => {
+    counted.messages += messages.length;
+    return queue.sendAll(messages, requestId);
+  };
+  return counted;
+}
+
+async function ended(jobId: string, ms = 45_000): Promise<JobRecord | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const job = await stack.deps.jobs.get(PROJECT, jobId);
+    if (job?.status === 'success' || job?.status === 'failed' || Date.now() > deadline) return job;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every key of the data table that belongs to the graph, read by a scan of the whole table. */
+async function keysOfGraph(graphId: string): Promise<string[]> {
+  const client = new DynamoDBClient({ endpoint: inject('endpoints').dynamodb, ...LOCAL_AWS });
+  const keys: string[] = [];
+  for await (const page of paginateScan(
+    { client },
+    { TableName: stack.deps.config.graphTable, ProjectionExpression: 'pk, sk' },
+  )) {
+    for (const item of page.Items ?? []) {
+      const pk = item.pk?.S ?? '';
+      if (pk.startsWith(`${graphId}#`)) keys.push(`${pk} ${item.sk?.S}`);
+    }
+  }
+  return keys;
+}
+
+async function contentOf(graphId: string) {
+  const graph = await stack.deps.graphs.get(PROJECT, graphId);
+  if (!graph) throw new Error('no graph');
+  const records = [];
+  for (let shard = 0; shard < graph.shards; shard++) {
+    for await (const page of stack.deps.data.readShard(graphId, graph.generation, shard))
+      records.push(...page.map(fromItem));
+  }
+  return sortRecords(records);
+}
+
+/** A graph backed up in parts of `segmentItems` records, then changed and stopped. */
+async function backedUpThenChanged(n: number, segmentItems: number) {
+  const content = socialGraph(n);
+  const { graphId, name } = await seedGraph(stack.deps, content);
+  const inParts = configured({ SHARDS_PER_TASK: '256', SEGMENT_ITEMS: String(segmentItems) });
+  const { jobId, backupId } = await startBackup(inParts, { projectId: PROJECT, graphId });
+  expect(await runJob(inParts, jobTasks, { projectId: PROJECT, jobId }, { attempt: 1 })).toBe('succeeded');
+  await addElements(stack.deps, {
+    projectId: PROJECT,
+    graphName: name,
+    elements: [{ vertex: 'after-backup', label: 'user', properties: { x: ['1'] } }],
+  });
+  await stopGraph(stack.deps, { projectId: PROJECT, graphId });
+  return { graphId, name, backupId, records: sortRecords([...content.vertices, ...content.edges]) };
+}
+
+/**
+ * Three workers behind the queue, as three Lambda instances: each its own handler, since one
+ * handler's BatchProcessor holds the state of one batch at a time (one poller run at concurrency 3
+ * would share it between batches, losing a failed record or failing a whole batch).
+ */
+function runWorker(deps: Deps) {
+  const started = [1, 2, 3].map(() => startWorker(stack, deps, 1));
+  pollers.push(...started);
+  return { stop: () => Promise.all(started.map((p) => p.stop())) };
+}
+
+describe('a restore that fans out', () => {
+  it('restores the graph exactly through hundreds of continuations, with tiny budgets, parts and pages', async () => {
+    const { graphId, backupId, records } = await backedUpThenChanged(120, 2);
+    // One unit a task, one item a page, no time at all: every message does one slice of work.
+    const tiny = configured({ SHARDS_PER_TASK: '1', QUERY_PAGE_SIZE: '1', TASK_BUDGET_SECONDS: '0' });
+    const sent = counting(tiny.queue);
+    const poller = runWorker({ ...tiny, queue: sent.queue });
+    const started = Date.now();
+
+    const { jobId } = await restoreGraph(tiny, { projectId: PROJECT, graphId, backupId });
+    const job = await ended(jobId, 120_000);
+    const seconds = (Date.now() - started) / 1000;
+    await poller.stop();
+
+    expect(job).toMatchObject({
+      status: 'success',
+      progress: 100,
+      detail: { vertices: { done: 120, expected: 120 }, edges: { done: 119, expected: 119 } },
+    });
+    expect(sent.messages).toBeGreaterThan(500);
+    expect(await contentOf(graphId)).toEqual(records);
+    expect(await stack.deps.graphs.get(PROJECT, graphId)).toMatchObject({ status: '200', generation: 2 });
+    const keys = await keysOfGraph(graphId);
+    expect(keys).toHaveLength(records.length);
+    expect(keys.every((k) => k.startsWith(`${graphId}#2#`))).toBe(true);
+    console.info(`restore: ${sent.messages} messages in ${seconds.toFixed(1)} s`);
+  }, 150_000);
+});
+
+type Step = 'a load' | 'a verify page' | 'the switch' | 'a drop page' | 'the end';
+
+/**
+ * Deps whose run dies once at `step`: after the work of that step is done and before anything after
+ * it (the end dies before its transaction). The error is a retryable one, so the delivery is failed
+ * and SQS delivers the message again, as after a Lambda that died.
+ */
+function dyingAt(deps: Deps, step: Step) {
+  let died = false;
+  const dieOnce = () => {
+    if (died) return;
+    died = true;
+    throw new DependencyUnavailable(`a crash at ${step}`);
+  };
+  const data = Object.create(deps.data) as Deps['data'];
+  const store = Object.create(deps.store) as Deps['store'];
+  let verifyPages = 0;
+  let dropPages = 0;
+  if (step === 'a load') {
+    data.load = async (items) => {
+      await deps.data.load(items);
+      dieOnce();
+    };
+  }
+  if (step === 'a verify page') {
+    data.readPage = async (...args) => {
+      const page = await deps.data.readPage(...args);
+      if (args[4] !== 1 && ++verifyPages === 3) dieOnce();
+      return page;
+    };
+  }
+  if (step === 'a drop page') {
+    data.dropPage = async (...args) => {
+      const page = await deps.data.dropPage(...args);
+      if (++dropPages === 3) dieOnce();
+      return page;
+    };
+  }
+  store.transact = async (actions) => {
+    const names = actions.map((a) => a.name);
+    const switches = names.includes('move the job to its next stage') && names.includes('release the graph');
+    const ends = actions.some((a) => a.name === 'end the job');
+    if (step === 'the end' && ends) dieOnce();
+    const outcome = await deps.store.transact(actions);
+    if (step === 'the switch' && switches && outcome.ok) dieOnce();
+    return outcome;
+  };
+  return { deps: { ...deps, data, store }, died: () => died };
+}
+
+describe('a restore that crashes', () => {
+  it.each<Step>(['a load', 'a verify page', 'the switch', 'a drop page', 'the end'])(
+    'at %s is taken over, restores the graph exactly, and leaves nothing of the old data',
+    async (step) => {
+      const { graphId, backupId, records } = await backedUpThenChanged(20, 3);
+      const small = configured({ SHARDS_PER_TASK: '2', QUERY_PAGE_SIZE: '2', TASK_BUDGET_SECONDS: '0' });
+      const dying = dyingAt(small, step);
+      const poller = runWorker(dying.deps);
+
+      const { jobId } = await restoreGraph(small, { projectId: PROJECT, graphId, backupId });
+      const job = await ended(jobId);
+      await poller.stop();
+
+      expect(dying.died()).toBe(true);
+      expect(job).toMatchObject({ status: 'success', progress: 100 });
+      expect(await contentOf(graphId)).toEqual(records);
+      const graph = await stack.deps.graphs.get(PROJECT, graphId);
+      expect(graph).toMatchObject({ status: '200', generation: 2 });
+      expect(graph?.lockJobId).toBeUndefined();
+      expect((await stack.deps.backups.get(PROJECT, backupId))?.usedByJobId).toBeUndefined();
+      // The table holds the restored generation and nothing else of the graph.
+      const keys = await keysOfGraph(graphId);
+      expect(keys.filter((k) => !k.startsWith(`${graphId}#2#`))).toEqual([]);
+      expect(keys).toHaveLength(records.length);
+    },
+    60_000,
+  );
+});
+
+describe('a graph deletion that fans out', () => {
+  it('drops every generation through continuations, taken over after a crash, and leaves nothing', async () => {
+    const { graphId } = await backedUpThenChanged(20, 3);
+    const small = configured({ SHARDS_PER_TASK: '3', QUERY_PAGE_SIZE: '2', TASK_BUDGET_SECONDS: '0' });
+    const dying = dyingAt(small, 'a drop page');
+    const sent = counting(dying.deps.queue);
+    const poller = runWorker({ ...dying.deps, queue: sent.queue });
+    expect((await keysOfGraph(graphId)).length).toBeGreaterThan(0);
+
+    const { jobId } = await deleteGraph(small, { projectId: PROJECT, graphId, keepBackup: false });
+    const job = await ended(jobId);
+    await poller.stop();
+
+    expect(dying.died()).toBe(true);
+    expect(job).toMatchObject({ status: 'success', progress: 100 });
+    expect(sent.messages).toBeGreaterThan(10);
+    expect(await stack.deps.graphs.get(PROJECT, graphId)).toBeUndefined();
+    expect(await keysOfGraph(graphId)).toEqual([]);
+  }, 60_000);
+});
+
+describe('a restore task delivered again', () => {
+  it('loads nothing once the graph has switched: a write made since stays as it was written', async () => {
+    const { graphId, backupId } = await backedUpThenChanged(12, 2);
+    const oneSlice = configured({ SHARDS_PER_TASK: '1', TASK_BUDGET_SECONDS: '0' });
+    // The messages the run sends itself go to the queue as ever, and are kept to be delivered by hand.
+    const sent: JobMessage[] = [];
+    const queue = Object.create(oneSlice.queue) as JobQueue;
+    queue.sendAll = async (messages, requestId) => {
+      sent.push(...messages);
+      return oneSlice.queue.sendAll(messages, requestId);
+    };
+    const deps = { ...oneSlice, queue };
+    const deliver = (message: JobMessage) => runJob(deps, jobTasks, message, { attempt: 1 });
+    const { jobId } = await restoreGraph(deps, { projectId: PROJECT, graphId, backupId });
+    const stageOf = async () => (await stack.deps.jobs.get(PROJECT, jobId))?.stage;
+
+    await deliver({ projectId: PROJECT, jobId });
+    const loads = sent.filter((m) => m.step?.stage === 'load');
+    while ((await stageOf()) !== 'drop') await deliver(sent.shift() as JobMessage);
+    // Switched: the graph runs on the restored data, and a client writes to it.
+    const graph = await stack.deps.graphs.get(PROJECT, graphId);
+    expect(graph).toMatchObject({ status: '200', generation: 2 });
+    const edited = Array.from({ length: 12 }, (_, i) => ({
+      vertex: `u${i}`,
+      label: 'user',
+      properties: { name: ['edited after the switch'] },
+    }));
+    await addElements(stack.deps, { projectId: PROJECT, graphName: graph?.name ?? '', elements: edited });
+
+    for (const load of loads) await deliver(load);
+    while (sent.length) await deliver(sent.shift() as JobMessage);
+
+    expect(await stack.deps.jobs.get(PROJECT, jobId)).toMatchObject({ status: 'success' });
+    const vertices = (await contentOf(graphId)).filter((r) => 'vertex' in r);
+    expect(sortRecords(vertices)).toEqual(sortRecords(edited));
+    expect(loads.length).toBeGreaterThan(3);
+  }, 60_000);
+});
+
+describe('a restore taken over after its switch', () => {
+  it('drops the replaced generation without its backup, which may be gone, while the graph takes writes', async () => {
+    const { graphId, name, backupId, records } = await backedUpThenChanged(15, 4);
+    const inline = configured({ SHARDS_PER_TASK: '256' });
+    const dying = dyingAt(inline, 'a drop page');
+    const message = { projectId: PROJECT, jobId: '' };
+    ({ jobId: message.jobId } = await restoreGraph(inline, { projectId: PROJECT, graphId, backupId }));
+
+    // The whole job runs in its first delivery, which dies in the drop, after the switch.
+    await expect(runJob(dying.deps, jobTasks, message, { attempt: 1 })).rejects.toThrow(/a crash/);
+    expect(await stack.deps.jobs.get(PROJECT, message.jobId)).toMatchObject({
+      status: 'running',
+      stage: 'drop',
+    });
+    await deleteBackup(stack.deps, { projectId: PROJECT, graphId, backupId });
+    const late = { vertex: 'late', label: 'user', properties: { x: ['2'] } };
+    await addElements(stack.deps, { projectId: PROJECT, graphName: name, elements: [late] });
+
+    expect(await runJob(inline, jobTasks, message, { attempt: 2 })).toBe('succeeded');
+
+    expect(await stack.deps.jobs.get(PROJECT, message.jobId)).toMatchObject({
+      status: 'success',
+      detail: { vertices: { done: 15 }, edges: { done: 14 } },
+    });
+    expect(await contentOf(graphId)).toEqual(sortRecords([...records, late]));
+    const keys = await keysOfGraph(graphId);
+    expect(keys.filter((k) => !k.startsWith(`${graphId}#2#`))).toEqual([]);
+  }, 60_000);
+});
