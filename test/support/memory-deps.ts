@@ -5,13 +5,9 @@ import { logger } from '../../lib/core/logger.js';
 import type { JobMessage } from '../../lib/core/ports.js';
 import type { Deps } from '../../lib/runtime/deps.js';
 
-/**
- * The service's use cases on the in-memory store (which passes the store's contract suite), a queue
- * that keeps what was sent, and a clock the test moves: rules tested in milliseconds. Blobs and
- * events are absent: a rule that reaches them here is a rule that belongs in an integration test.
- */
-export function memoryDeps(env: Record<string, string> = {}) {
-  const config = parseConfig({
+/** The configuration with every required name filled in (nothing is reached by these names). */
+export const testConfig = (env: Record<string, string> = {}) =>
+  parseConfig({
     CONTROL_TABLE: 'control',
     GRAPH_TABLE: 'graph',
     BACKUP_BUCKET: 'bucket',
@@ -20,6 +16,14 @@ export function memoryDeps(env: Record<string, string> = {}) {
     TRANSFER_BUCKETS: 'transfer-*',
     ...env,
   });
+
+/**
+ * The service's use cases on the in-memory store (which passes the store's contract suite), a queue
+ * that keeps what was sent, and a clock the test moves: rules tested in milliseconds. Blobs and
+ * events are absent: a rule that reaches them here is a rule that belongs in an integration test.
+ */
+export function memoryDeps(env: Record<string, string> = {}) {
+  const config = testConfig(env);
   const store = new MemoryStore();
   const sent: JobMessage[] = [];
   const hidden: { receipts: string[]; seconds: number }[] = [];

@@ -4,20 +4,11 @@ import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws
 import { describe, expect, it } from 'vitest';
 import { usageSoFar, withMeter } from '../../lib/composition/meter.js';
 import { withRecorder } from '../../lib/composition/recorder.js';
-import { parseConfig } from '../../lib/core/config.js';
+import { testConfig } from '../support/memory-deps.js';
 
 /** The benchmark's usage meter: added only when asked for; capacity asked of DynamoDB and summed. */
 
-const config = (env: Record<string, string>) =>
-  parseConfig({
-    CONTROL_TABLE: 'control',
-    GRAPH_TABLE: 'graph',
-    BACKUP_BUCKET: 'bucket',
-    JOB_QUEUE_URL: 'http://queue.local/jobs',
-    EVENT_BUS_NAME: 'bus',
-    TRANSFER_BUCKETS: 'transfer-*',
-    ...env,
-  });
+const config = testConfig;
 const offline = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
 
 /** A client that answers every call with `output` instead of sending it, and keeps the inputs it saw. */

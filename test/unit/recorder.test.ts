@@ -6,21 +6,12 @@ import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RecordedCall, withRecorder } from '../../lib/composition/recorder.js';
-import { parseConfig } from '../../lib/core/config.js';
+import { testConfig } from '../support/memory-deps.js';
 
 /** The call recorder: nothing without AWS_CALL_LOG; with it, each command and what it names. */
 
 const log = join(tmpdir(), `ges-recorder-${process.pid}.jsonl`);
-const config = (env: Record<string, string>) =>
-  parseConfig({
-    CONTROL_TABLE: 'control',
-    GRAPH_TABLE: 'graph',
-    BACKUP_BUCKET: 'bucket',
-    JOB_QUEUE_URL: 'http://queue.local/jobs',
-    EVENT_BUS_NAME: 'bus',
-    TRANSFER_BUCKETS: 'transfer-*',
-    ...env,
-  });
+const config = testConfig;
 // Nothing listens there: each call is recorded before it is sent, then fails at once.
 const offline = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', maxAttempts: 1 };
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
