@@ -85,7 +85,7 @@ function cite(reference: string): string {
   const verdict = failed.length
     ? `**FAILS** (${failed.map((t) => t.path.at(-1)).join('; ')})`
     : all
-      ? `${found.length} tests, all passed, ${duration(ms)}`
+      ? `${found.length === 1 ? 'its test' : `${found.length} tests, all`} passed, ${duration(ms)}`
       : `passed, ${duration(ms)}`;
   return `\`${reference}\` — ${verdict}`;
 }
