@@ -1,12 +1,15 @@
 /**
- * `npm run reliability`: runs the whole test suite once and writes RELIABILITY.md from
- * docs/reliability.md, with what this run measured. In the source:
- * - `[[file › describe › test]]` cites a test: it becomes the test's name with how it ended and how
- *   long it took; `[[file › describe › *]]` cites every test under a describe (or a whole file). A
+ * `npm run reliability`: runs the whole test suite once and rewrites, in RELIABILITY.md, every part
+ * that says what a run measured. The prose is edited by hand; these parts are the script's:
+ * - a cited test, `<!--t-->`file › describe › test` — result<!--/t-->`: the result becomes how the
+ *   test ended and how long it took; `… › *` cites every test under a describe (or a whole file). A
  *   citation that matches no test stops the script, so the document cannot cite a test that is gone.
- * - `{{name}}` is a figure a test recorded (test/support/figures.ts); a missing one stops the script.
- * - `{{run}}` is the run itself: its date, commit, whether the tree was clean, machine and totals.
+ * - a figure a test recorded (test/support/figures.ts), `<!--f:name-->value<!--/f-->`; a missing one
+ *   stops the script.
+ * - the run, `<!--run-->…<!--/run-->`: its date, commit, whether the tree was clean, machine, totals.
+ * To add one, write `[[file › describe › test]]`, `{{name}}` or `{{run}}`: the next run marks it.
  * A test that fails is written as FAILS, and the script exits non-zero after writing the document.
+ * `--report=DIR` writes from an earlier run's report.json and figures.jsonl instead of running.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,32 +17,42 @@ import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const SOURCE = join(ROOT, 'docs/reliability.md');
 const TARGET = join(ROOT, 'RELIABILITY.md');
 
 type Assertion = { ancestorTitles: string[]; title: string; status: string; duration?: number };
 type Report = {
   numTotalTests: number;
   numFailedTests: number;
-  testResults: { name: string; assertionResults: Assertion[] }[];
+  startTime: number;
+  testResults: { name: string; endTime?: number; assertionResults: Assertion[] }[];
 };
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-const commit = git('rev-parse', '--short', 'HEAD');
-const clean = git('status', '--porcelain') === '';
 
-const dir = mkdtempSync(join(tmpdir(), 'ges-reliability-'));
+const earlier = process.argv.find((a) => a.startsWith('--report='))?.slice('--report='.length);
+const dir = earlier ?? mkdtempSync(join(tmpdir(), 'ges-reliability-'));
 const reportFile = join(dir, 'report.json');
 const figuresFile = join(dir, 'figures.jsonl');
-writeFileSync(figuresFile, '');
-const started = Date.now();
-const run = spawnSync(
-  'npx',
-  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`],
-  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, RELIABILITY_FIGURES: figuresFile } },
-);
-const seconds = Math.round((Date.now() - started) / 1000);
+const metaFile = join(dir, 'meta.json');
+let status = 0;
+if (!earlier) {
+  // The commit the run measures, as it starts (the run itself writes nothing in the tree).
+  const at = { commit: git('rev-parse', '--short', 'HEAD'), clean: git('status', '--porcelain') === '' };
+  writeFileSync(metaFile, JSON.stringify(at));
+  writeFileSync(figuresFile, '');
+  const run = spawnSync(
+    'npx',
+    ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`],
+    { cwd: ROOT, stdio: 'inherit', env: { ...process.env, RELIABILITY_FIGURES: figuresFile } },
+  );
+  status = run.status ?? 1;
+}
 const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
+const { commit, clean } = JSON.parse(readFileSync(metaFile, 'utf8')) as { commit: string; clean: boolean };
+const started = report.startTime;
+const seconds = Math.round(
+  (Math.max(...report.testResults.map((f) => f.endTime ?? started)) - started) / 1000,
+);
 
 const tests = report.testResults.flatMap((file) =>
   file.assertionResults.map((a) => ({
@@ -90,26 +103,25 @@ function cite(reference: string): string {
   return `\`${reference}\` — ${verdict}`;
 }
 
-const source = readFileSync(SOURCE, 'utf8');
+const source = readFileSync(TARGET, 'utf8');
 const runLine =
   `Run of ${new Date(started).toISOString().slice(0, 10)}, commit ${commit}` +
   `${clean ? '' : ' (with uncommitted changes)'}, by \`npm run reliability\` on ${cpus().length} cores, ` +
   `Node ${process.versions.node}: ${report.numTotalTests} tests, ${report.numFailedTests} failed, ${seconds} s.`;
+const cited = (reference: string) => `<!--t-->${cite(reference.replace(/\s+/g, ' ').trim())}<!--/t-->`;
+const figure = (name: string) => {
+  const key = name.replace(/\s+/g, ' ').trim();
+  if (key === 'run') return `<!--run-->${runLine}<!--/run-->`;
+  if (!figures.has(key)) problems.push(`no figure: ${key}`);
+  return `<!--f:${key}-->${figures.has(key) ? format(figures.get(key)) : '**NOT MEASURED**'}<!--/f-->`;
+};
 const written = source
-  .replace(/\[\[([^\]]+)\]\]/g, (_, reference: string) => cite(reference.replace(/\s+/g, ' ')))
-  .replace(/\{\{([^}]+)\}\}/g, (_, name: string) => {
-    const key = name.replace(/\s+/g, ' ').trim();
-    if (key === 'run') return runLine;
-    if (!figures.has(key)) {
-      problems.push(`no figure: ${key}`);
-      return '**NOT MEASURED**';
-    }
-    return format(figures.get(key));
-  });
-writeFileSync(
-  TARGET,
-  `<!-- Written by npm run reliability (scripts/reliability.ts) from docs/reliability.md: edit that. -->\n${written}`,
-);
+  .replace(/<!--t-->`([^`]+)`[\s\S]*?<!--\/t-->/g, (_, reference: string) => cited(reference))
+  .replace(/\[\[([^\]]+)\]\]/g, (_, reference: string) => cited(reference))
+  .replace(/<!--f:([^>]+)-->[\s\S]*?<!--\/f-->/g, (_, name: string) => figure(name))
+  .replace(/<!--run-->[\s\S]*?<!--\/run-->/g, () => figure('run'))
+  .replace(/\{\{([^}]+)\}\}/g, (_, name: string) => figure(name));
+writeFileSync(TARGET, written);
 console.log(`\nRELIABILITY.md written: ${runLine}`);
 for (const p of problems) console.error(`reliability: ${p}`);
-process.exit(run.status === 0 && problems.length === 0 ? 0 : 1);
+process.exit(status === 0 && problems.length === 0 ? 0 : 1);
