@@ -230,7 +230,7 @@ export function project(
     wallMs: (s: SizeResult) => number,
     concurrency: number,
     read: boolean,
-    /** whether the job goes on in new messages past its task budget (the backup does, the restore not) */
+    /** whether the job goes on in new messages past its task budget (backups and restores do) */
     steps: boolean,
   ): ProjectedJob => {
     const keys = Object.keys(metersOf(usage(big))) as (keyof Meters)[];
@@ -265,12 +265,13 @@ export function project(
     true,
     true,
   );
+  // A restore fans out as a backup does (lib/operations/stages): a task per group, in new messages.
   const restore = job(
     (s) => s.restore.usage,
     (s) => s.restore.visibleMs,
-    1,
+    Math.ceil(deployed.shards / deployed.shardsPerTask),
     false,
-    false,
+    true,
   );
   const shardsFor = (perPartition: number, units: number) =>
     Math.max(1, Math.ceil(units / (perPartition * deployed.targetWallSeconds)));

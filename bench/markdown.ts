@@ -684,8 +684,7 @@ function projectionSection(p: Print, d: Deployed, runs: Run[]) {
       : '(bench/cost.ts `project`): units,',
     "requests, Lambda time and wall time (at the deployed parallelism). Nothing else is assumed but the prices and DynamoDB's",
     `published limits of ${PARTITION.readUnitsPerSecond} read units and ${PARTITION.writeUnitsPerSecond} write units a second per partition. Deployed settings (serverless.yml): ${d.shards}`,
-    `shards, ${d.shardsPerTask} per backup task (so ${Math.ceil(d.shards / d.shardsPerTask)} worker Lambdas at once for a backup, one for a restore, which`,
-    `loads its parts a few at a time), worker ${d.workerMemoryMB} MB and ${d.workerTimeoutSeconds} s. A job has no time limit while it moves (it is failed after ${d.jobStallSeconds} s without progress); the projection asks for ${hours(d.targetWallSeconds)}.`,
+    `shards, ${d.shardsPerTask} per task (so ${Math.ceil(d.shards / d.shardsPerTask)} worker Lambdas at once for a backup or a restore), worker ${d.workerMemoryMB} MB and ${d.workerTimeoutSeconds} s. A job has no time limit while it moves (it is failed after ${d.jobStallSeconds} s without progress); the projection asks for ${hours(d.targetWallSeconds)}.`,
     '',
     head(['', 'backup', 'restore']),
     row(['DynamoDB units', sp((q) => q.backup.meters.readUnits), sp((q) => q.restore.meters.writeUnits)]),
@@ -744,12 +743,10 @@ function projectionSection(p: Print, d: Deployed, runs: Run[]) {
   );
   const restoreWall = mid(ps.map((q) => q.restore.wallSeconds));
   p(
-    '**What the projection says about the restore.** A restore runs as one task in one invocation',
-    '(lib/operations/restore/restore-task.ts takes no steps), so its wall time at this size, ' +
-      `${hours(restoreWall)} as measured here, ${restoreWall <= d.workerTimeoutSeconds ? 'fits' : 'is past'} the worker's ${d.workerTimeoutSeconds} s timeout and ` +
-      `${restoreWall <= d.targetWallSeconds ? 'fits' : 'is past'} the ${hours(d.targetWallSeconds)} target.`,
-    restoreWall > d.workerTimeoutSeconds
-      ? 'More shards cannot help it until it is split into tasks that go on in new messages, as the backup is.'
-      : 'At this size the shard count, not the one invocation, is what bounds it.',
+    '**What the projection says about the restore.** A restore fans out as a backup does',
+    '(lib/operations/stages/stages.ts: a task per group of parts or shards, each going on in a new message',
+    `past its budget), so no one invocation bounds it. Its wall time at this size, ${hours(restoreWall)} as measured here,`,
+    `${restoreWall <= d.targetWallSeconds ? 'fits' : 'is past'} the ${hours(d.targetWallSeconds)} target; the partitions' write limit is its floor,`,
+    'and the shard count in the last row is what answers it.',
   );
 }
