@@ -20,6 +20,8 @@ export default {
     'lib/http/authenticate.ts',
     'lib/records/jobs/job-repo.ts',
     'lib/runtime/run-job.ts',
+    'lib/runtime/heartbeat.ts',
+    'lib/runtime/sweep.ts',
     'lib/records/graphs/rules.ts',
   ],
   reporters: ['clear-text', 'progress', 'json', 'html'],

@@ -17,6 +17,7 @@ export default defineConfig({
       'test/unit/job-rules.test.ts',
       'test/unit/job-repo.test.ts',
       'test/unit/run-job.test.ts',
+      'test/unit/heartbeat.test.ts',
       'test/unit/rules.test.ts',
       'test/unit/memory-store.test.ts',
       'test/unit/retention.test.ts',

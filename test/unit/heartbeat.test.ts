@@ -88,4 +88,59 @@ describe('the heartbeat', () => {
     expect(t.hidden).toHaveLength(2);
     await t.heartbeat.stop();
   });
+
+  it('asks nothing of the queue once no message is left to beat (SQS refuses an empty batch)', async () => {
+    const t = await setUp();
+    await t.heartbeat.start(['a']);
+    await t.heartbeat.lease('a').retryIn(1_000);
+    const asked = t.hidden.length;
+    await t.beat();
+    await t.beat();
+    expect(t.hidden).toHaveLength(asked);
+    expect(t.hidden.every((h) => h.receipts.length > 0)).toBe(true);
+    await t.heartbeat.stop();
+  });
+
+  it('goes on beating after a beat the queue or the table refused', async () => {
+    const t = await setUp();
+    const { queue, jobs } = t.deps;
+    let refuse = true;
+    const deps = {
+      ...t.deps,
+      queue: {
+        ...queue,
+        hideFor: async (receipts: string[], seconds: number) => {
+          if (refuse) throw new Error('SQS is down');
+          return queue.hideFor(receipts, seconds);
+        },
+      },
+      jobs: Object.assign(Object.create(jobs), {
+        renewLease: async (...args: Parameters<typeof jobs.renewLease>) => {
+          if (refuse) throw new Error('DynamoDB is down');
+          return jobs.renewLease(...args);
+        },
+      }) as typeof jobs,
+    };
+    const heartbeat = new Heartbeat(deps, () => 60_000);
+    await heartbeat.start(['a']);
+    heartbeat.lease('a').claimed({ projectId: 'p', jobId: t.jobId, runId: 'run' });
+    await t.beat();
+    refuse = false;
+    await t.beat();
+    expect(t.hidden.at(-1)).toEqual({ receipts: ['a'], seconds: LEASE });
+    expect(await t.leaseUntil()).toBe(t.deps.clock.now() + LEASE * 1000);
+    await heartbeat.stop();
+  });
+
+  it('ignores a receipt that is not of its batch', async () => {
+    const t = await setUp();
+    await t.heartbeat.start(['a']);
+    const stranger = t.heartbeat.lease('z');
+    stranger.claimed({ projectId: 'p', jobId: t.jobId, runId: 'run' });
+    await stranger.retryIn(1_000);
+    t.heartbeat.ended('z');
+    await t.beat();
+    expect(t.hidden.flatMap((h) => h.receipts)).not.toContain('z');
+    await t.heartbeat.stop();
+  });
 });

@@ -236,22 +236,44 @@ describe('the job center', () => {
 });
 
 describe('the sweeper', () => {
-  it('fails an overdue job with GES.7005 and frees the graph, its backup and its quota unit', async () => {
+  it('fails an overdue job with GES.7005, frees the graph, its backup and its quota unit, removes its files and announces it', async () => {
     const { deps, graphId, advance } = await graphIn();
     const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId });
     advance(deps.config.jobStallMs + 1);
+    const removed: string[] = [];
+    const announced: string[] = [];
     const swept = await sweepOverdueJobs(
       {
         ...deps,
-        blobs: { deletePrefix: async () => 0 },
-        events: { publish: async () => {} },
+        blobs: { deletePrefix: async (prefix: string) => void removed.push(prefix) },
+        events: { publish: async (detailType: string) => void announced.push(detailType) },
       } as unknown as Deps,
       { backup: backupTask },
     );
     expect(swept.failed).toEqual([jobId]);
+    // What the run left is removed, and the end is announced.
+    expect(removed).toEqual([expect.stringContaining(backupId)]);
+    expect(announced).toEqual(['Graph Backup Failed']);
     expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({ status: 'failed', errorCode: 'GES.7005' });
     expect(await deps.backups.get(PROJECT, backupId)).toMatchObject({ status: 'failed' });
     expect((await deps.graphs.get(PROJECT, graphId))?.lockJobId).toBeUndefined();
+  });
+});
+
+describe('the sweeper, for a kind it has no task for', () => {
+  it('still ends the job, alone, and goes on', async () => {
+    const { deps, graphId, advance } = await graphIn();
+    const { jobId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    advance(deps.config.jobStallMs + 1);
+    const swept = await sweepOverdueJobs(
+      { ...deps, blobs: undefined, events: undefined } as unknown as Deps,
+      {},
+    );
+    expect(swept.failed).toEqual([jobId]);
+    expect(await deps.jobs.get(PROJECT, jobId)).toMatchObject({
+      status: 'failed',
+      failReason: 'job timed out',
+    });
   });
 });
 
