@@ -45,9 +45,9 @@ async function scanned(graphId: string): Promise<LabelCounts> {
   if (!graph) throw new Error('no graph');
   const counts = emptyCounts();
   for (let shard = 0; shard < graph.shards; shard++) {
-    const of = await deps.data.labelCounts(graphId, graph.generation, shard);
-    for (const [label, n] of Object.entries(of.vertex)) tally(counts, 'V', label, n);
-    for (const [label, n] of Object.entries(of.edge)) tally(counts, 'E', label, n);
+    for await (const page of deps.data.readShard(graphId, graph.generation, shard)) {
+      for (const item of page) tally(counts, item.k === 'V' ? 'V' : 'E', String(item.l));
+    }
   }
   return counts;
 }

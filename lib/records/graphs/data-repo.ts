@@ -4,7 +4,6 @@ import { DependencyUnavailable, GraphNotWritable } from '../../core/errors.js';
 import {
   type Action,
   type Key,
-  pages,
   type Query,
   queryAll,
   refusedAction,
@@ -74,7 +73,6 @@ function transactionChunks(items: DataItem[]): DataItem[][] {
   return chunks;
 }
 
-export type ShardCounts = { vertices: number; edges: number };
 /** Where a read of a shard stopped: DynamoDB's LastEvaluatedKey. */
 export type ResumeKey = Record<string, unknown>;
 export type { LabelCounts } from './counters.js';
@@ -356,30 +354,6 @@ export class GraphDataRepo {
     const keys = page.items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
     if (keys.length) await this.store.writeMany('graph', { put: [], delete: keys });
     return { dropped: keys.length, more: page.nextKey !== undefined };
-  }
-
-  /** Counts one shard's vertices and edges without reading them out (a full count: `counts` is cheap). */
-  async countShard(graphId: string, generation: number, shard: number): Promise<ShardCounts> {
-    const count = async (prefix: 'V#' | 'E#') => {
-      let total = 0;
-      const query = this.shard(graphId, generation, shard, { range: { beginsWith: prefix }, count: true });
-      for await (const page of pages(this.store, query)) total += page.count;
-      return total;
-    };
-    const [vertices, edges] = await Promise.all([count('V#'), count('E#')]);
-    return { vertices, edges };
-  }
-
-  /** Counts one shard's vertices and edges by label, reading only the kind and label of each. */
-  async labelCounts(graphId: string, generation: number, shard: number): Promise<LabelCounts> {
-    const counts = emptyCounts();
-    for await (const page of pages(
-      this.store,
-      this.shard(graphId, generation, shard, { attributes: ['k', 'l'] }),
-    )) {
-      for (const item of page.items) tally(counts, item.k === 'V' ? 'V' : 'E', String(item.l));
-    }
-    return counts;
   }
 
   /** Streams one shard's items, a page at a time, in key order: memory stays bounded by a page. */
