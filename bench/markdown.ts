@@ -345,7 +345,7 @@ function apiSection(p: Print, api: ApiResult[]) {
   const kinds = [
     ['handler', 'middy, token, event parsing, then the use case'],
     ['useCase', 'startBackup() called directly'],
-    ['baselineWithRead', 'consistent GetItem of the graph, then the baseline'],
+    ['baselineWithRead', 'consistent GetItem of the graph, then the baseline: what a read first would cost'],
     ['baseline', 'TransactWriteItems of 4 items + SendMessage'],
   ] as const;
   p(
@@ -354,6 +354,9 @@ function apiSection(p: Print, api: ApiResult[]) {
     '`POST /v1.0/{projectId}/graphs/{graphId}/backups` and a real ES256 token, against its baseline: the',
     "one `TransactWriteItems` (the service's own item builders) and the one `SendMessage` an add-backup",
     `must send. ${api[0]?.latency.samples ?? 0} sequential samples of each kind a run, interleaved; every request on a fresh graph.`,
+    'The use case reads nothing: the lock\'s conditions (running, free) stand for a read of the graph, a',
+    "refusal's cancellation reasons say why, and the worker describes the backup (the graph's name,",
+    'generation and shards) when it first takes the job, the graph still held.',
     '',
     head(['ms, one at a time', 'p50', 'p90', 'p99']),
     ...kinds.map(([k, what]) =>

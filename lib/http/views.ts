@@ -1,7 +1,7 @@
 import { utcTime } from '../core/time.js';
 import type { AccessKeyRecord } from '../records/access-keys/model.js';
 import { FORMAT_VERSION } from '../records/backups/format.js';
-import type { BackupRecord } from '../records/backups/model.js';
+import type { BackupRecord, DescribedBackup } from '../records/backups/model.js';
 import type { JobRecord } from '../records/jobs/model.js';
 import type { PolicyRecord } from '../records/policies/policy-repo.js';
 import type {
@@ -48,7 +48,7 @@ export function sizeInMb(backup: Pick<BackupRecord, 'sizeBytes' | 'vertexNum' | 
 }
 
 /** The Backup object of the spec. */
-export function backupView(b: BackupRecord): BackupView {
+export function backupView(b: DescribedBackup): BackupView {
   return {
     id: b.backupId,
     name: b.name,
@@ -72,7 +72,7 @@ export function backupView(b: BackupRecord): BackupView {
   };
 }
 
-export const backupListView = (list: { total: number; page: BackupRecord[] }): BackupListView => ({
+export const backupListView = (list: { total: number; page: DescribedBackup[] }): BackupListView => ({
   backupCount: list.total,
   backupList: list.page.map(backupView),
 });
@@ -82,7 +82,7 @@ export const backupListView = (list: { total: number; page: BackupRecord[] }): B
  * GES's `jobDetail` holds import paths, which no job of ours has: our counts of vertices, edges and
  * shards done and expected go under a key of our own, `progressDetail` (v2 `progress_detail`).
  */
-export function jobView(job: JobRecord, version: ApiVersion = 'v1'): JobView {
+export function jobView(job: JobRecord & { graphName: string }, version: ApiVersion = 'v1'): JobView {
   return {
     jobId: job.jobId,
     status: job.status,

@@ -34,7 +34,7 @@ export async function submitJob(
 /** A job of `kind` that starts now, with the fields every kind shares and those of its own. */
 export function newJob<K extends JobKind, F extends object>(
   deps: Pick<JobDeps, 'clock' | 'ids' | 'config'>,
-  graph: Pick<GraphRecord, 'projectId' | 'graphId' | 'name'>,
+  graph: Pick<GraphRecord, 'projectId' | 'graphId'> & Partial<Pick<GraphRecord, 'name'>>,
   kind: K,
   fields: F,
   requestId?: string,
@@ -46,7 +46,7 @@ export function newJob<K extends JobKind, F extends object>(
     kind,
     jobName: JOB_NAMES[kind],
     graphId: graph.graphId,
-    graphName: graph.name,
+    ...(graph.name !== undefined && { graphName: graph.name }),
     status: 'pending',
     createdAt: now,
     progress: 0,

@@ -9,9 +9,9 @@ import { isolatedStack } from './support.js';
 
 /**
  * The words of a refusal under a race. The load test (test/e2e/load.test.ts) sees it by chance when
- * the winner's backup is quick; here the interleaving is forced: the request reads the graph free,
- * another backup takes it before the request's transaction and ends before the refusal is worded
- * (the refusal's words come from the transaction's cancellation reasons: the graph as it then was).
+ * the winner's backup is quick; here the interleaving is forced: another backup takes the graph just
+ * before the request's transaction and ends before the refusal is worded (the refusal's words come
+ * from the transaction's cancellation reasons: the graph as it then was).
  */
 let deps: Deps;
 beforeAll(async () => {
@@ -28,23 +28,18 @@ describe('a backup request that loses its graph to another backup', () => {
   it('is refused with GES.7002 (being backed up), not GES.7001 (not running), even when that backup has ended since', async () => {
     const { graphId } = await seedGraph(deps, socialGraph(3));
     let winner: { jobId: string } | undefined;
-    // The request reads the graph free; another backup takes it before the request's transaction,
-    // and has ended by the time that transaction's refusal is worded.
-    const graphs = Object.create(deps.graphs) as Deps['graphs'];
-    graphs.get = async (projectId, id) => {
-      const free = await deps.graphs.get(projectId, id);
-      winner ??= await startBackup(deps, { projectId, graphId: id });
-      return free;
-    };
+    // Another backup takes the graph just before the request's transaction, and has ended by the
+    // time that transaction's refusal is worded.
     const store = Object.create(deps.store) as Deps['store'];
     store.transact = async (actions) => {
+      winner ??= await startBackup(deps, { projectId: PROJECT, graphId });
       const outcome = await deps.store.transact(actions);
       if (!outcome.ok && winner)
         await runJob(deps, jobTasks, { projectId: PROJECT, jobId: winner.jobId }, { attempt: 1 });
       return outcome;
     };
 
-    const code = await codeOf(startBackup({ ...deps, graphs, store }, { projectId: PROJECT, graphId }));
+    const code = await codeOf(startBackup({ ...deps, store }, { projectId: PROJECT, graphId }));
 
     expect(winner && (await deps.jobs.get(PROJECT, winner.jobId))?.status).toBe('success');
     expect((await deps.graphs.get(PROJECT, graphId))?.status).toBe('200');

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { jobTasks } from '../../lib/composition/tasks.js';
 import { DependencyUnavailable, GesError } from '../../lib/core/errors.js';
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import { listBackups } from '../../lib/operations/catalog/catalog.js';
+import { getJob, listJobs } from '../../lib/operations/catalog/jobs.js';
 import { addElements, summarize } from '../../lib/operations/graphs/data-plane.js';
 import type { Deps } from '../../lib/runtime/deps.js';
 import { runJob } from '../../lib/runtime/run-job.js';
@@ -22,28 +24,76 @@ const codeOf = async (promise: Promise<unknown>) =>
   );
 
 describe('starting a backup', () => {
-  it('writes the pending job, the backing_up backup and the lock together, then queues the job', async () => {
-    const { graphId, name } = await seedGraph(deps, socialGraph(3));
+  it('writes the pending job, the backing_up backup and the lock together, without reading the graph, then queues the job', async () => {
+    const { graphId } = await seedGraph(deps, socialGraph(3));
+    const reads: unknown[] = [];
+    const store = Object.create(deps.store) as Deps['store'];
+    store.get = async (table, key) => {
+      reads.push(key);
+      return deps.store.get(table, key);
+    };
 
-    const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId, requestId: 'req-1' });
+    const { jobId, backupId } = await startBackup(
+      { ...deps, store },
+      { projectId: PROJECT, graphId, requestId: 'req-1' },
+    );
 
+    expect(reads).toEqual([]);
     expect(jobId).toMatch(/^[0-9a-f]{32}$/);
     const job = await deps.jobs.get(PROJECT, jobId);
-    expect(job).toMatchObject({
-      status: 'pending',
-      jobName: 'BackupGraph',
-      graphName: name,
-      backupId,
-      progress: 0,
-    });
+    expect(job).toMatchObject({ status: 'pending', jobName: 'BackupGraph', graphId, backupId, progress: 0 });
     const backup = await deps.backups.get(PROJECT, backupId);
-    expect(backup).toMatchObject({ status: 'backing_up', backupMethod: 'manual', graphId, jobId });
-    expect(backup?.name).toMatch(new RegExp(`^${name}-\\d{14}$`));
+    expect(backup).toMatchObject({
+      status: 'backing_up',
+      backupMethod: 'manual',
+      graphId,
+      jobId,
+      graphStatus: '200',
+    });
     expect(await deps.graphs.get(PROJECT, graphId)).toMatchObject({ status: '903', lockJobId: jobId });
     const messages = await peekMessages(stack.sqs, stack.resources.jobQueue.url);
     const mine = messages.find((m) => JSON.parse(m.Body ?? '{}').jobId === jobId);
     expect(JSON.parse(mine?.Body ?? '{}')).toEqual({ projectId: PROJECT, jobId });
     expect(mine?.MessageAttributes?.requestId?.StringValue).toBe('req-1');
+  });
+
+  it('has readers told the graph of a backup not yet taken, which the first delivery then records', async () => {
+    const { graphId, name } = await seedGraph(deps, socialGraph(3));
+    const graph = await deps.graphs.get(PROJECT, graphId);
+    const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    expect((await deps.backups.get(PROJECT, backupId))?.generation).toBeUndefined();
+
+    // Before any delivery: the list and the job center name the graph from the graph's record.
+    const listed = await listBackups(deps, { projectId: PROJECT, graphId, offset: 0, limit: 10 });
+    const told = listed.page.find((b) => b.backupId === backupId);
+    expect(told).toMatchObject({ graphName: name, generation: graph?.generation, shards: graph?.shards });
+    expect(told?.name).toMatch(new RegExp(`^${name}-\\d{14}$`));
+    expect(await getJob(deps, { projectId: PROJECT, graphId, jobId })).toMatchObject({ graphName: name });
+    const { jobs } = await listJobs(deps, { projectId: PROJECT, offset: 0, limit: 100, graphName: name });
+    expect(jobs.map((j) => j.jobId)).toContain(jobId);
+
+    await runJob(deps, jobTasks, { projectId: PROJECT, jobId }, { attempt: 1 });
+
+    // The first delivery recorded what readers were told.
+    const recorded = await deps.backups.get(PROJECT, backupId);
+    expect(recorded).toMatchObject({ status: 'success', name: told?.name, graphName: name });
+    expect(recorded).toMatchObject({ generation: graph?.generation, shards: graph?.shards });
+    expect((await deps.jobs.get(PROJECT, jobId))?.graphName).toBe(name);
+  });
+
+  it('describes the backup only while its job holds the graph', async () => {
+    const { graphId } = await seedGraph(deps, socialGraph(3));
+    const { jobId, backupId } = await startBackup(deps, { projectId: PROJECT, graphId });
+    // The graph is no longer held by the job when its first delivery reads it (only a job's own end
+    // frees it; forced here): what the delivery read may have moved on, so it records nothing.
+    const graph = await deps.graphs.get(PROJECT, graphId);
+    if (!graph) throw new Error('no graph');
+    await deps.store.apply(deps.graphs.release(graph, jobId, '200', deps.clock.now()));
+
+    await runJob(deps, jobTasks, { projectId: PROJECT, jobId }, { attempt: 1 }).catch(() => undefined);
+
+    expect((await deps.backups.get(PROJECT, backupId))?.generation).toBeUndefined();
+    expect((await deps.jobs.get(PROJECT, jobId))?.graphName).toBeUndefined();
   });
 
   it('refuses a graph that does not exist with GES.7000', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { records } from '../../lib/composition/records.js';
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
 import { createGraph } from '../../lib/operations/graphs/graphs.js';
 import { stopGraph } from '../../lib/operations/graphs/lifecycle.js';
@@ -53,16 +54,22 @@ describe('the scheduled runner', () => {
     });
     await startBackup(deps, graphs[3] as { projectId: string; graphId: string });
     await stopGraph(deps, graphs[4] as { projectId: string; graphId: string });
-    const failing = graphs[5]?.graphId;
-    const graphsRepo = deps.graphs;
-    const flaky = Object.create(graphsRepo) as typeof graphsRepo;
-    flaky.get = async (projectId, graphId) => {
-      if (graphId === failing) throw new Error('the store is failing for this graph');
-      return graphsRepo.get(projectId, graphId);
+    // The store fails for every read and write that touches this graph's record.
+    const failing = `GRAPH#${graphs[5]?.graphId}`;
+    const touches = (x: unknown) => JSON.stringify(x).includes(failing);
+    const store = deps.store;
+    const flaky = Object.create(store) as typeof store;
+    flaky.get = async (table, key) => {
+      if (touches(key)) throw new Error('the store is failing for this graph');
+      return store.get(table, key);
+    };
+    flaky.transact = async (actions) => {
+      if (touches(actions)) throw new Error('the store is failing for this graph');
+      return store.transact(actions);
     };
 
     advance(1);
-    const runs = await runDuePolicies({ ...deps, graphs: flaky });
+    const runs = await runDuePolicies({ ...deps, ...records(flaky, deps.config, deps.clock), store: flaky });
 
     const lastRun = async (i: number) =>
       (await deps.policies.get(graphs[i]?.projectId ?? '', graphs[i]?.graphId ?? ''))?.lastRun;

@@ -10,10 +10,10 @@ import {
 } from '../../lib/http/response-schemas.js';
 import { backupView, jobView, policyView } from '../../lib/http/views.js';
 import { toSnakeCase } from '../../lib/http/wire.js';
-import type { BackupRecord } from '../../lib/records/backups/model.js';
+import type { DescribedBackup } from '../../lib/records/backups/model.js';
 import type { JobRecord } from '../../lib/records/jobs/model.js';
 
-const backup: BackupRecord = {
+const backup: DescribedBackup = {
   projectId: 'p',
   backupId: '00000000-0000-4000-8000-000000000001',
   name: 'movies-20261201184805',
@@ -32,7 +32,7 @@ const backup: BackupRecord = {
   edgeNum: 2,
   arch: 'x86_64',
 };
-const failed: JobRecord = {
+const failed: JobRecord & { graphName: string } = {
   projectId: 'p',
   jobId: 'b'.repeat(32),
   kind: 'backup',

@@ -1,5 +1,5 @@
 import { mapLimit } from '../../core/concurrency.js';
-import { GesError } from '../../core/errors.js';
+import { GesError, LeaseLost } from '../../core/errors.js';
 import { backupEvent } from '../../records/backups/events.js';
 import {
   ContentDigest,
@@ -9,10 +9,10 @@ import {
   type PartInfo,
   partFileName,
 } from '../../records/backups/format.js';
-import { type BackupRecord, backupPrefix } from '../../records/backups/model.js';
+import { backupPrefix, type DescribedBackup, describe, isDescribed } from '../../records/backups/model.js';
 import { totals } from '../../records/graphs/counters.js';
 import { waitForWriters } from '../../records/graphs/data-repo.js';
-import { GraphStatus } from '../../records/graphs/model.js';
+import { existing, GraphStatus } from '../../records/graphs/model.js';
 import type { JobDetail } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { jobTask, type RunContext, type TaskResult } from '../../runtime/task.js';
@@ -43,7 +43,7 @@ export const backupTask = jobTask<BackupJob>({
   async run(deps, job, context) {
     // Every batch that began before the graph was taken is written whole before anything is read.
     await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
-    const backup = await backupOf(deps, job);
+    const backup = await backupOf(deps, job, context.runId);
     const groups = shardGroups(backup.shards, deps.config.shardsPerTask);
     const { segmentItems } = deps.config;
     const all: BackupStep[] = groups.map((shards, task) => ({
@@ -73,7 +73,13 @@ export const backupTask = jobTask<BackupJob>({
   },
 
   async continue(deps, job, step, context) {
-    return runTask(deps, job, await backupOf(deps, job), backupStepSchema.parse(step), context);
+    return runTask(
+      deps,
+      job,
+      await backupOf(deps, job, context.runId),
+      backupStepSchema.parse(step),
+      context,
+    );
   },
 
   /** A failed backup counts for nothing: its unit of quota goes back with the failure. */
@@ -96,7 +102,7 @@ export const backupTask = jobTask<BackupJob>({
 async function runTask(
   deps: Deps,
   job: BackupJob,
-  backup: BackupRecord,
+  backup: DescribedBackup,
   step: BackupStep,
   context: RunContext,
 ): Promise<TaskResult> {
@@ -173,7 +179,7 @@ function shardGroups(shards: number, perTask: number): number[][] {
 async function startTasks(
   deps: Deps,
   job: BackupJob,
-  backup: BackupRecord,
+  backup: DescribedBackup,
   tasks: number,
   context: RunContext,
 ): Promise<boolean> {
@@ -197,7 +203,7 @@ async function startTasks(
 async function dropUnrecorded(
   deps: Deps,
   job: BackupJob,
-  backup: BackupRecord,
+  backup: DescribedBackup,
   file: string,
   context: RunContext,
 ): Promise<void> {
@@ -213,10 +219,25 @@ async function dropUnrecorded(
   }
 }
 
-async function backupOf(deps: Deps, job: BackupJob): Promise<BackupRecord> {
+/**
+ * The job's backup, described. A backup is accepted without reading its graph, so the delivery that
+ * first finds it undescribed reads the graph and records what it found, on the condition that the
+ * job still holds the graph: held since the backup was accepted, its generation cannot have moved.
+ */
+async function backupOf(deps: Deps, job: BackupJob, runId: string): Promise<DescribedBackup> {
   const backup = await deps.backups.get(job.projectId, job.backupId);
   if (!backup) throw new GesError('GES.7024');
-  return backup;
+  if (isDescribed(backup)) return backup;
+  const graph = existing(await deps.graphs.get(job.projectId, job.graphId));
+  const description = describe({ createdAt: backup.startAt, backupMethod: backup.backupMethod }, graph);
+  const described = await deps.store.transact([
+    deps.backups.describe(backup, description),
+    deps.jobs.nameGraph(job, runId, graph.name),
+    deps.graphs.heldBy(job, job.jobId),
+  ]);
+  // Refused: the job ended or went to another run, which will describe the backup itself.
+  if (!described.ok) throw new LeaseLost();
+  return { ...backup, ...description };
 }
 
 /**
@@ -253,7 +274,7 @@ async function reportProgress(job: BackupJob, context: RunContext) {
 async function finish(
   deps: Deps,
   job: BackupJob,
-  backup: BackupRecord,
+  backup: DescribedBackup,
   context: RunContext,
 ): Promise<TaskResult> {
   const parts = Object.values(job.parts ?? {})

@@ -44,15 +44,16 @@ export async function startBackup(deps: JobDeps, input: StartBackupInput) {
   }
 }
 
-/** The backup itself, once no earlier request with the same token has started it. */
+/**
+ * The backup itself, once no earlier request with the same token has started it. The graph is not
+ * read: the lock's conditions are what a read would check (running, free), and when they fail the
+ * cancellation reason holds the graph as it was, which says why. The worker describes the backup
+ * (the graph's name, generation and shards) when it takes the job, with the graph still held.
+ */
 async function begin(deps: JobDeps, input: StartBackupInput) {
   const { projectId, graphId, method = 'manual', requestId, clientToken } = input;
-  const graph = await deps.graphs.get(projectId, graphId);
-  const refusal = backupRefusal(graph);
-  if (refusal || !graph) throw refusal;
-
-  const job = newJob(deps, graph, 'backup', { backupId: deps.ids.uuid() }, requestId);
-  const backup = newBackup(graph, job, method);
+  const job = newJob(deps, { projectId, graphId }, 'backup', { backupId: deps.ids.uuid() }, requestId);
+  const backup = newBackup({ projectId, graphId }, job, method);
 
   const tokenUse = clientToken
     ? [
@@ -64,15 +65,19 @@ async function begin(deps: JobDeps, input: StartBackupInput) {
         ),
       ]
     : [];
-  const lock = deps.graphs.transition(graph, GraphStatus.backingUp, job.createdAt, job.jobId);
+  const lock = deps.graphs.lockRunning(
+    { projectId, graphId },
+    GraphStatus.backingUp,
+    job.createdAt,
+    job.jobId,
+  );
   const quota = deps.projects.reserve(projectId, 'backupCount', deps.config.backupQuota);
   // The cancellation reasons say which condition failed, with the item as it was at that instant:
-  // no second read, and no wording from a later state (the job that held the graph may have ended).
+  // no read, and no wording from a later state (the job that held the graph may have ended).
   const whyNot = async (outcome: Outcome & { ok: false }) => {
     const graphRefused = refusedAction(outcome, lock.name);
     if (graphRefused) {
       const then = graphRefused.item && (withoutKeys(graphRefused.item) as GraphRecord);
-      // Free and running, yet refused: its generation moved (a restore ran) since it was read.
       return backupRefusal(then) ?? new GesError('GES.7001');
     }
     if (refusedAction(outcome, quota.name)) return new GesError('GES.7019');

@@ -4,6 +4,7 @@ import type { BackupScope } from '../../records/backups/backup-repo.js';
 import { type BackupRecord, backupPrefix } from '../../records/backups/model.js';
 import { existing } from '../../records/graphs/model.js';
 import type { RecordDeps } from '../../runtime/deps.js';
+import { describedBackups } from './described.js';
 
 type Page = { offset: number; limit: number };
 type WithBlobs = RecordDeps & { blobs: BlobStore };
@@ -11,7 +12,8 @@ type WithBlobs = RecordDeps & { blobs: BlobStore };
 /** A project's backups, or one graph's, newest first; `total` counts them all. */
 export async function listBackups(deps: RecordDeps, scope: BackupScope & Page) {
   if ('graphId' in scope) existing(await deps.graphs.get(scope.projectId, scope.graphId));
-  return deps.backups.list(scope, scope.offset, scope.limit);
+  const { total, page } = await deps.backups.list(scope, scope.offset, scope.limit);
+  return { total, page: await describedBackups(deps, page) };
 }
 
 /**

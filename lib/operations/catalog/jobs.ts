@@ -1,8 +1,9 @@
 import { jobNotFound } from '../../core/errors.js';
 import type { JobRecord, JobStatus } from '../../records/jobs/model.js';
 import type { RecordDeps } from '../../runtime/deps.js';
+import { namedJobs } from './described.js';
 
-type JobDeps = Pick<RecordDeps, 'jobs'>;
+type JobDeps = Pick<RecordDeps, 'jobs' | 'graphs'>;
 
 export type JobFilter = {
   projectId: string;
@@ -20,7 +21,8 @@ export type JobFilter = {
 export async function getJob(deps: JobDeps, ids: { projectId: string; graphId: string; jobId: string }) {
   const job = await deps.jobs.get(ids.projectId, ids.jobId);
   if (!job || job.graphId !== ids.graphId) throw jobNotFound(ids.jobId);
-  return job;
+  const [named] = await namedJobs(deps, [job]);
+  return named ?? { ...job, graphName: '' };
 }
 
 /**
@@ -28,11 +30,13 @@ export async function getJob(deps: JobDeps, ids: { projectId: string; graphId: s
  * bounded: it is read whole through the time index, filtered, counted and cut to the page.
  */
 export async function listJobs(deps: JobDeps, filter: JobFilter) {
-  const matching: JobRecord[] = [];
+  const listed: JobRecord[] = [];
   for await (const job of deps.jobs.listNewestFirst(filter.projectId, filter.from, filter.to)) {
     if (filter.status && job.status !== filter.status) continue;
-    if (filter.graphName && job.graphName !== filter.graphName) continue;
-    matching.push(job);
+    listed.push(job);
   }
+  const matching = (await namedJobs(deps, listed)).filter(
+    (job) => !filter.graphName || job.graphName === filter.graphName,
+  );
   return { total: matching.length, jobs: matching.slice(filter.offset, filter.offset + filter.limit) };
 }

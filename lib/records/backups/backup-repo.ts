@@ -9,7 +9,7 @@ import {
   when,
   withoutKeys,
 } from '../../core/store.js';
-import type { BackupRecord } from './model.js';
+import type { BackupRecord, GraphDescription } from './model.js';
 
 export type BackupOutcome = { endAt: number; sizeBytes: number; vertexNum: number; edgeNum: number };
 export type BackupScope = { projectId: string } | { projectId: string; graphId: string };
@@ -33,6 +33,19 @@ export class BackupRepo {
       },
       if: when.absent('pk'),
     };
+  }
+
+  /**
+   * What the first delivery of a backup's job learned of the graph, which the job holds: its name,
+   * generation and shards. Only while the job that writes the backup holds it.
+   */
+  describe(backup: Ids & Pick<BackupRecord, 'jobId'>, description: GraphDescription): Action {
+    return this.update(
+      'describe the backup',
+      backup,
+      { set: description },
+      when.and(backingUp, when.eq('jobId', backup.jobId)),
+    );
   }
 
   /** A backup being written ends well, with its figures. */

@@ -15,7 +15,7 @@ export async function backupEvent(
     detail: {
       projectId: job.projectId,
       graphId: job.graphId,
-      graphName: job.graphName,
+      graphName: job.graphName ?? backup?.graphName,
       jobId: job.jobId,
       backupId: job.backupId,
       ...(backup?.name && { backupName: backup.name, backupMethod: backup.backupMethod }),

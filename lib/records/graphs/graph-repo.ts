@@ -53,6 +53,35 @@ export class GraphRepo {
     };
   }
 
+  /**
+   * Locks a running, free graph for a backup without having read it: the conditions are what a read
+   * would have checked, and a refusal's cancellation reason carries the graph as it was (or none).
+   */
+  lockRunning(
+    ids: Pick<GraphRecord, 'projectId' | 'graphId'>,
+    to: GraphStatusCode,
+    at: number,
+    jobId: string,
+  ): Action {
+    return {
+      name: 'lock the graph',
+      table: 'control',
+      update: graphKey(ids.projectId, ids.graphId),
+      change: { set: { status: to, updatedAt: at, lockJobId: jobId } },
+      if: when.and(when.eq('status', GraphStatus.running), when.absent('lockJobId')),
+    };
+  }
+
+  /** The graph is held by `jobId`: a condition of a write that relies on what it read of the graph. */
+  heldBy(ids: Pick<GraphRecord, 'projectId' | 'graphId'>, jobId: string): Action {
+    return {
+      name: 'the graph is held',
+      table: 'control',
+      check: graphKey(ids.projectId, ids.graphId),
+      if: when.eq('lockJobId', jobId),
+    };
+  }
+
   /** Frees a graph that `jobId` holds, into status `to`, switching its data generation if given. */
   release(
     graph: Pick<GraphRecord, 'projectId' | 'graphId'>,

@@ -235,6 +235,14 @@ export class JobRepo {
     ).ok;
   }
 
+  /** The name of the job's graph, learned by the run that owns it (a backup is accepted without). */
+  nameGraph(job: JobIds, runId: string, graphName: string): Action {
+    return {
+      ...this.ownedAction(job.projectId, job.jobId, runId, { set: { graphName } }, false),
+      name: "name the job's graph",
+    };
+  }
+
   /** The deadline of a job that moved at `now`, with its key in the index of unended jobs. */
   private movedOn(projectId: string, jobId: string, now: number) {
     const deadlineAt = now + this.stallMs;

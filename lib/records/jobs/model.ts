@@ -40,7 +40,8 @@ export type JobBase = {
   kind: JobKind;
   jobName: JobName;
   graphId: string;
-  graphName: string;
+  /** Absent from a backup's job until its first delivery describes the graph (newBackup). */
+  graphName?: string;
   status: JobStatus;
   createdAt: number;
   endAt?: number;
