@@ -5,7 +5,7 @@ import type { Deps } from '../../runtime/deps.js';
 import type { RunContext, TaskResult } from '../../runtime/task.js';
 
 /**
- * Jobs that run in stages (a restore: clear, load, verify, drop; a graph deletion: drop), each stage
+ * Jobs that run in stages (a restore: clear, load, drop; a graph deletion: drop), each stage
  * fanned out like a backup: its units (parts, shards) in groups, one task a group, one SQS message a
  * task. A task works on its units a slice at a time (a part, a page) and, when its budget
  * (`TASK_BUDGET_SECONDS`) is up, checkpoints and goes on in a new message; each unit done is recorded
