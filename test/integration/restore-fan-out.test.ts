@@ -126,7 +126,12 @@ describe('a restore that fans out', () => {
     const { graphId, backupId, records } = await backedUpThenChanged(1050, 50);
     // One unit a task, one item a page, no time at all: every message does one slice of work, and
     // each of the 2,100 items dropped from the replaced generation is a slice of its own.
-    const tiny = configured({ SHARDS_PER_TASK: '1', QUERY_PAGE_SIZE: '1', TASK_BUDGET_SECONDS: '0' });
+    const tiny = configured({
+      SHARDS_PER_TASK: '1',
+      QUERY_PAGE_SIZE: '1',
+      DROP_PAGES: '1',
+      TASK_BUDGET_SECONDS: '0',
+    });
     const sent = counting(tiny.queue);
     const poller = runWorker({ ...tiny, queue: sent.queue });
     const started = Date.now();
