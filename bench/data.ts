@@ -23,10 +23,8 @@ import type { WorkerReport, WorkerSettings } from './worker-child.js';
  */
 
 /**
- * BatchWriteItem requests in flight, for seeding and for the restore's baseline: DynamoDB Local on
- * this machine writes no faster with more, and the restore has at most as many in flight
- * (SNAPSHOT_CONCURRENCY parts at once, each written 8 requests at a time: LOAD_CONCURRENCY in
- * lib/records/graphs/data-repo.ts).
+ * BatchWriteItem requests in flight, for seeding and for the restore's and the drop's baselines
+ * (puts, deletes): DynamoDB Local on this machine writes no faster with more.
  */
 const WRITE_CONCURRENCY = 32;
 /** A job that has not ended by then is stuck (a failed delivery waits out the visibility timeout). */
@@ -61,13 +59,20 @@ export type SizeResult = {
     usage: JobUsage;
   };
   restore: {
-    /** the first invocation's start to the job's end: when the graph runs on the restored data */
+    /** the first invocation's start to the job's end, once the replaced generation is dropped */
     visibleMs: number;
-    /** to the end of the last invocation, which drops the replaced generation after the job ended */
+    /** to the end of the last invocation: until every worker is idle */
     totalMs: number;
-    /** until every part was loaded (progress 90%); the rest of visibleMs is the read-back check */
+    /** until every part was loaded (progress 90%) */
     loadMs: number | undefined;
+    /** until the switch (the job seen in its drop stage): the graph runs on the restored data */
+    switchMs: number | undefined;
+    /** from the switch to the job's end: the drop of the replaced generation */
+    dropMs: number | undefined;
+    /** raw BatchWriteItem of the same records into fresh partitions */
     baselineMs: number;
+    /** raw BatchWriteItem DeleteRequests of as many items (those the baseline wrote) */
+    dropBaselineMs: number;
     invocations: number;
     rssBytes: number;
     usage: JobUsage;
@@ -167,8 +172,8 @@ export async function benchSize(
     workerFile,
     options.workers,
     async () => (await restoreGraph(stack.metered, { projectId: PROJECT, graphId, backupId })).jobId,
-    // A restore reports 90% once every part is loaded; then it reads the data back to verify it.
-    { loaded: (job) => job.progress >= 90 },
+    // A restore reports 90% once every part is loaded; it switches, then drops the replaced generation.
+    { loaded: (job) => job.progress >= 90, switched: (job) => job.stage === 'drop' },
   );
   const restored = await deps.graphs.get(PROJECT, graphId);
   if (restored?.status !== GraphStatus.running || restored.generation !== graph.generation + 1) {
@@ -176,8 +181,18 @@ export async function benchSize(
   }
   const fresh = { graphId: randomUUID(), generation: 1, shards: graph.shards };
   const write = await timed(() => batchWriteAll(raw.ddb, table, graphItems(size, fresh), WRITE_CONCURRENCY));
+  // The drop's baseline deletes what the write's baseline wrote: as many items, one generation's.
+  const deletes = await timed(() =>
+    batchWriteAll(raw.ddb, table, graphItems(size, fresh), WRITE_CONCURRENCY, 'delete'),
+  );
   const restoreMs = restoreRun.endAt - restoreRun.firstStart;
-  log(`  restore in ${seconds(restoreMs)} (raw write ${seconds(write.ms)})`);
+  const switchMs = since(restoreRun, 'switched');
+  const dropMs = switchMs === undefined ? undefined : restoreMs - switchMs;
+  log(
+    `  restore in ${seconds(restoreMs)}: switched at ${switchMs === undefined ? '?' : seconds(switchMs)} ` +
+      `(raw write ${seconds(write.ms)}), dropped in ${dropMs === undefined ? '?' : seconds(dropMs)} ` +
+      `(raw delete ${seconds(deletes.ms)}); workers idle at ${seconds(restoreRun.lastEnd - restoreRun.firstStart)}`,
+  );
 
   return {
     size,
@@ -199,7 +214,10 @@ export async function benchSize(
       visibleMs: restoreMs,
       totalMs: restoreRun.lastEnd - restoreRun.firstStart,
       loadMs: since(restoreRun, 'loaded'),
+      switchMs,
+      dropMs,
       baselineMs: write.ms,
+      dropBaselineMs: deletes.ms,
       invocations: restoreRun.invocations,
       rssBytes: restoreRun.maxRssBytes,
       usage: restoreRun.usage,

@@ -52,19 +52,25 @@ type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string]
 
 /**
  * Raw BatchWriteItem of `items`, 25 a request, `concurrency` requests in flight, unprocessed items
- * retried with backoff: both how the benchmark seeds a graph and the restore's baseline.
+ * retried with backoff: how the benchmark seeds a graph and the restore's baseline; with `'delete'`,
+ * DeleteRequests of the items' keys, the drop's baseline.
  */
 export async function batchWriteAll(
   ddb: DynamoDBDocumentClient,
   table: string,
   items: Iterator<DataItem>,
   concurrency: number,
+  as: 'put' | 'delete' = 'put',
 ): Promise<number> {
   let written = 0;
   const nextBatch = (): WriteRequests => {
     const batch: WriteRequests = [];
     for (let r = items.next(); !r.done; r = items.next()) {
-      batch.push({ PutRequest: { Item: r.value } });
+      batch.push(
+        as === 'put'
+          ? { PutRequest: { Item: r.value } }
+          : { DeleteRequest: { Key: { pk: r.value.pk, sk: r.value.sk } } },
+      );
       if (batch.length === 25) break;
     }
     return batch;

@@ -165,16 +165,26 @@ export function writeReport(r: Report): string {
       ]),
     );
   }
+  const ratio = (base: number, ms: number | undefined) => (ms === undefined ? Number.NaN : base / ms);
   for (const [what, target, ratioOf] of [
-    ['snapshot', TARGETS.snapshot, (s: SizeResult) => s.snapshot.baselineMs / s.snapshot.ms],
-    ['restore', TARGETS.restore, (s: SizeResult) => s.restore.baselineMs / s.restore.visibleMs],
+    ['snapshot ≥ {t}× raw read', TARGETS.snapshot, (s: SizeResult) => s.snapshot.baselineMs / s.snapshot.ms],
+    [
+      'restore to the switch ≥ {t}× raw write',
+      TARGETS.restore,
+      (s: SizeResult) => ratio(s.restore.baselineMs, s.restore.switchMs),
+    ],
+    [
+      "restore's drop ≥ {t}× raw delete",
+      TARGETS.drop,
+      (s: SizeResult) => ratio(s.restore.dropBaselineMs, s.restore.dropMs),
+    ],
   ] as const) {
     if (!sizes.length) break;
     const per = sizes.map((size) => atSize(size).map(ratioOf));
     const worst = Math.min(...per.map(mid));
     targets.push(
       row([
-        `${what} ≥ ${target}× raw ${what === 'snapshot' ? 'read' : 'write'}`,
+        what.replace('{t}', String(target)),
         sizes.map((size, i) => `${spread(per[i] ?? [], x)} (${fmt(size)})`).join(', '),
         yes(worst >= target, worst / target - 1),
       ]),
@@ -414,9 +424,15 @@ function dataSection(p: Print, sizes: number[], atSize: (size: number) => SizeRe
     '`functions/run-jobs.ts` bundled as for Lambda, run as separate processes ("instances") fed by the local',
     "stack's SQS poller as Lambda feeds them, with the timeout and task budget serverless.yml deploys to AWS.",
     'Snapshot: from the first worker invocation to the end of the BackupGraph job; its baseline queries every',
-    'shard partition at once, pages discarded (the mean of a read before and one after the backup). Restore:',
-    "from the first invocation to the job's end; its baseline writes the same records into fresh partitions",
-    'with `BatchWriteItem`, 32 requests in flight. Ratio: baseline time / job time.',
+    'shard partition at once, pages discarded (the mean of a read before and one after the backup). Restore',
+    'to the switch: from the first invocation until the job is seen in its drop stage (every part loaded and',
+    'checked, the graph switched to the restored data); its baseline writes the same records into fresh',
+    'partitions with `BatchWriteItem` PutRequests, 32 requests in flight, from one process, with no parsing',
+    "and no checks. Drop: from the switch to the job's end, deleting the replaced generation (one Query of",
+    'its keys a page, then `BatchWriteItem` deletes); its baseline deletes as many items, the ones the write',
+    'baseline wrote, with `BatchWriteItem` DeleteRequests, 32 in flight, their keys known without a query.',
+    "Whole job: from the first invocation to the job's end, against both baselines one after the other.",
+    'The switch is seen by polling the job record every 100 ms. Ratio: baseline time / job time.',
     '',
     head(['elements', 'job', 'records/s', 'baseline records/s', 'ratio', 'target']),
     ...sizes.flatMap((size) => {
@@ -436,14 +452,40 @@ function dataSection(p: Print, sizes: number[], atSize: (size: number) => SizeRe
         ]),
         row([
           fmt(size),
-          'restore',
-          spread(rs.map((s) => perS(s.restore.visibleMs))),
+          'restore to the switch',
+          spread(rs.map((s) => (s.restore.switchMs === undefined ? Number.NaN : perS(s.restore.switchMs)))),
           spread(rs.map((s) => perS(s.restore.baselineMs))),
           spread(
-            rs.map((s) => s.restore.baselineMs / s.restore.visibleMs),
+            rs.map((s) =>
+              s.restore.switchMs === undefined ? Number.NaN : s.restore.baselineMs / s.restore.switchMs,
+            ),
             x,
           ),
           `≥ ${TARGETS.restore}×`,
+        ]),
+        row([
+          fmt(size),
+          "restore's drop",
+          spread(rs.map((s) => (s.restore.dropMs === undefined ? Number.NaN : perS(s.restore.dropMs)))),
+          spread(rs.map((s) => perS(s.restore.dropBaselineMs))),
+          spread(
+            rs.map((s) =>
+              s.restore.dropMs === undefined ? Number.NaN : s.restore.dropBaselineMs / s.restore.dropMs,
+            ),
+            x,
+          ),
+          `≥ ${TARGETS.drop}×`,
+        ]),
+        row([
+          fmt(size),
+          'restore, whole job',
+          spread(rs.map((s) => perS(s.restore.visibleMs))),
+          spread(rs.map((s) => perS(s.restore.baselineMs + s.restore.dropBaselineMs))),
+          spread(
+            rs.map((s) => (s.restore.baselineMs + s.restore.dropBaselineMs) / s.restore.visibleMs),
+            x,
+          ),
+          '–',
         ]),
       ];
     }),
@@ -457,6 +499,8 @@ function dataSection(p: Print, sizes: number[], atSize: (size: number) => SizeRe
       '(counting)',
       'restore s',
       '(loading)',
+      '(switch)',
+      'idle s',
       'invocations',
       'RSS backup MB',
       'RSS restore MB',
@@ -479,6 +523,8 @@ function dataSection(p: Print, sizes: number[], atSize: (size: number) => SizeRe
         secs((s) => s.snapshot.countMs),
         secs((s) => s.restore.visibleMs),
         secs((s) => s.restore.loadMs),
+        secs((s) => s.restore.switchMs),
+        secs((s) => s.restore.totalMs),
         rs.map((s) => `${s.snapshot.invocations} + ${s.restore.invocations}`).join('; '),
         spread(rs.map((s) => mb(s.snapshot.rssBytes))),
         spread(rs.map((s) => mb(s.restore.rssBytes))),
@@ -487,9 +533,10 @@ function dataSection(p: Print, sizes: number[], atSize: (size: number) => SizeRe
   );
   p(
     'MB: the items as DynamoDB sizes them (names plus values); backup MB: the gzip parts in S3. (counting):',
-    'until the job showed its expected counts; (loading): until every part was loaded, the rest being the',
-    'read-back check. Invocations: worker invocations, backup + restore, per run. RSS: the largest peak of',
-    'any worker instance.',
+    "until the job showed its expected counts. Restore s: to the job's end; (loading): until every part was",
+    'loaded; (switch): until the switch, the rest being the drop of the replaced generation; idle s: until the',
+    'last worker invocation ended. Invocations: worker invocations, backup + restore, per run. RSS: the',
+    'largest peak of any worker instance.',
   );
 }
 

@@ -6,6 +6,7 @@ export const TARGETS = {
   apiLatency: 1.3,
   snapshot: 0.8,
   restore: 0.8,
+  drop: 0.8,
   rssGrowth: 1.5,
   bundleBytes: 1_000_000,
   initMs: 150,

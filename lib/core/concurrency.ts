@@ -25,3 +25,38 @@ export async function mapLimit<T, R>(
   if (failure) throw failure.error;
   return results;
 }
+
+/**
+ * Work handed over a piece at a time with at most `limit` pieces in flight: `add` starts a piece and
+ * returns once there is room for the next, so a producer (a parser) runs ahead of the work by at most
+ * `limit` pieces (back-pressure, bounded memory). The first failure is thrown by the next `add` and by
+ * `settled`, which waits for every piece in flight: a caller that cleans up after a failure never
+ * races work still running. `settled` is to be called in any case, even when the producer failed.
+ */
+export function window(limit: number) {
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const check = () => {
+    if (failure) throw failure.error;
+  };
+  return {
+    async add(work: () => Promise<unknown>): Promise<void> {
+      check();
+      const piece: Promise<void> = work()
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            failure ??= { error };
+          },
+        )
+        .finally(() => running.delete(piece));
+      running.add(piece);
+      while (running.size >= limit) await Promise.race(running);
+      check();
+    },
+    async settled(): Promise<void> {
+      await Promise.all(running);
+      check();
+    },
+  };
+}

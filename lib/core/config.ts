@@ -40,6 +40,8 @@ const schema = z.object({
   SEGMENT_ITEMS: z.coerce.number().int().min(1).default(250_000),
   /** Items per DynamoDB page when reading shards; DynamoDB's own 1 MB pages when unset. */
   QUERY_PAGE_SIZE: z.coerce.number().int().min(1).optional(),
+  /** Pages one slice of a drop deletes (the next page queried while one is deleted). */
+  DROP_PAGES: z.coerce.number().int().min(1).default(4),
   /** Shards snapshotted at once inside one worker invocation. */
   SNAPSHOT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
@@ -113,6 +115,7 @@ export type Config = {
   taskBudgetMs: number;
   segmentItems: number;
   queryPageSize: number | undefined;
+  dropPages: number;
   jobRetentionDays: number;
   batchLeaseSeconds: number;
   transferBuckets: string;
@@ -149,6 +152,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskBudgetMs: e.TASK_BUDGET_SECONDS * 1000,
     segmentItems: e.SEGMENT_ITEMS,
     queryPageSize: e.QUERY_PAGE_SIZE,
+    dropPages: e.DROP_PAGES,
     jobRetentionDays: e.JOB_RETENTION_DAYS,
     batchLeaseSeconds: e.BATCH_LEASE_SECONDS,
     transferBuckets: e.TRANSFER_BUCKETS,

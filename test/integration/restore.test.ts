@@ -102,6 +102,27 @@ describe('starting a graph from a backup', () => {
     expect(await countGeneration(graphId, 2)).toEqual({ vertexNum: 0, edgeNum: 0 });
   });
 
+  it('leaves the graph stopped with the data it had when its parts, each whole, do not add up to the backup', async () => {
+    const { graphId, backupId, changed } = await backedUpThenChanged();
+    const folder = backupPrefix({ projectId: PROJECT, graphId, backupId });
+    const manifest = JSON.parse(String(await deps.blobs.get(folder + MANIFEST_FILE)));
+    // Every part still matches its own entry; only the whole backup's digest is another one.
+    manifest.contentDigest.value = manifest.contentDigest.value.replace(/^./, (c: string) =>
+      c === '0' ? '1' : '0',
+    );
+    await deps.blobs.put(folder + MANIFEST_FILE, JSON.stringify(manifest), 'application/json');
+
+    const { jobId } = await restoreGraph(deps, { projectId: PROJECT, graphId, backupId });
+    expect(await run(jobId)).toBe('failed');
+
+    const job = await deps.jobs.get(PROJECT, jobId);
+    expect(job).toMatchObject({ status: 'failed', errorCode: 'GES.7040' });
+    expect(job?.failReason).toMatch(/does not match the backup/);
+    expect(await deps.graphs.get(PROJECT, graphId)).toMatchObject({ status: '900', generation: 1 });
+    expect(await contentOf(graphId)).toEqual(changed);
+    expect(await countGeneration(graphId, 2)).toEqual({ vertexNum: 0, edgeNum: 0 });
+  });
+
   it('leaves the graph as it was when the manifest is missing', async () => {
     const { graphId, backupId, changed } = await backedUpThenChanged();
     const folder = backupPrefix({ projectId: PROJECT, graphId, backupId });

@@ -63,10 +63,10 @@ function blobsWith(body: Buffer | undefined, chunk = 7): BlobStore {
 
 async function read(body: Buffer | undefined, part: PartInfo, chunk?: number) {
   const batches: GraphElement[][] = [];
-  const counts = await readPart(blobsWith(body, chunk), 'folder/', part, async (batch) => {
+  const { digest, ...counts } = await readPart(blobsWith(body, chunk), 'folder/', part, async (batch) => {
     batches.push(batch);
   });
-  return { counts, batches, records: batches.flat() };
+  return { counts, digest, batches, records: batches.flat() };
 }
 const reason = (p: Promise<unknown>) =>
   p.then(
@@ -76,11 +76,13 @@ const reason = (p: Promise<unknown>) =>
 const damaged = (why: string) => `GES.7040: The backup is damaged: part file ${KEY} ${why}.`;
 
 describe('readPart', () => {
-  it('hands every record over, in batches of at most 500 and never an empty one, and counts them', async () => {
+  it('hands every record over, in batches of at most 500 and never an empty one, counts them and sums their digest', async () => {
     const many = Array.from({ length: 1203 }, (_, i) => vertex(`v${i}`));
     const body = gz(lines(many));
-    const { counts, batches, records } = await read(body, entry(body, many), 4096);
+    const part = entry(body, many);
+    const { counts, digest, batches, records } = await read(body, part, 4096);
     expect(counts).toEqual({ vertices: 1203, edges: 0 });
+    expect(digest).toBe(part.contentDigest);
     expect(records).toEqual(many);
     // A batch is handed over once it holds 500 or more (after the chunk that filled it), the rest at the end.
     expect(batches.length).toBeGreaterThanOrEqual(2);

@@ -6,7 +6,7 @@ export const restoreFields = stagedFields.extend({
   backupId: z.string(),
   /** the generation the restore loads into and switches the graph to; the one before it is replaced */
   target: z.number().int().optional(),
-  /** the graph's shards: units of the verify and drop stages */
+  /** the graph's shards: units of the clear and drop stages */
   shardCount: z.number().int().optional(),
   /** what the switch found loaded and verified: the counts the job ends with */
   loaded: z.object({ vertices: z.number().int(), edges: z.number().int() }).optional(),

@@ -1,14 +1,14 @@
-import { mapLimit } from '../../core/concurrency.js';
+import { mapLimit, window } from '../../core/concurrency.js';
 import { GesError } from '../../core/errors.js';
 import { backupEvent } from '../../records/backups/events.js';
-import { ContentDigest, type Manifest, recordLine } from '../../records/backups/format.js';
+import { ContentDigest, type Manifest, type PartInfo } from '../../records/backups/format.js';
 import { readManifest } from '../../records/backups/manifest.js';
 import { backupPrefix } from '../../records/backups/model.js';
 import { readPart } from '../../records/backups/read-part.js';
 import { countItems, emptyCounts } from '../../records/graphs/counters.js';
-import { toItem } from '../../records/graphs/data-keys.js';
-import { type ResumeKey, waitForWriters } from '../../records/graphs/data-repo.js';
-import { existing, type GraphRecord, GraphStatus } from '../../records/graphs/model.js';
+import { type DataItem, toItem } from '../../records/graphs/data-keys.js';
+import { waitForWriters } from '../../records/graphs/data-repo.js';
+import { existing, type GraphElement, type GraphRecord, GraphStatus } from '../../records/graphs/model.js';
 import type { JobDetail } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { jobTask, type RunContext } from '../../runtime/task.js';
@@ -28,19 +28,22 @@ import { type RestoreJob, restoreFields } from './job.js';
  * The stages of a restore, in order:
  * - `clear`: what an earlier, failed attempt left in the target generation is deleted (only when
  *   there is some);
- * - `load`: every part file of the backup, checked against its SHA-256 as it streams, is written into
- *   the target generation, the next one, which no reader sees; a task per group of parts;
- * - `verify`: the target generation is read back, shard by shard, page by page: the digests of the
- *   shards add up to the manifest's content digest, and the counts match, or the restore fails;
- * - the switch: one transaction moves the graph to the target generation, running, frees it and the
- *   backup, and moves the job to `drop`. Until that instant the graph is exactly as it was, and a
+ * - `load`: every part file of the backup, checked as it streams (its SHA-256, bytes, record counts
+ *   and content digest, `readPart`), is written into the target generation, the next one, which no
+ *   reader sees; a task per group of parts. Each part loaded records its counts and content digest;
+ * - the check, when the last part is loaded: every part of the manifest was loaded, the parts'
+ *   digests add up to the manifest's content digest and their counts to its counts, or the restore
+ *   fails (the data is not read back: each part proved, as it was written, that it is what the
+ *   manifest lists, and the digests of all of them prove that they are the whole backup);
+ * - the switch, in the same step: one transaction moves the graph to the target generation, running,
+ *   frees it and the backup, and moves the job from `load` to `drop`. Until that instant the graph is exactly as it was, and a
  *   failure leaves it so, stopped;
  * - `drop`: the replaced generation is deleted, shard by shard, page by page.
  * The graph runs on the restored data from the switch; the job reports success once the replaced
  * generation is gone, so a job that has ended leaves nothing of the graph's old data behind. A run
  * that dies in the drop is taken over like any other: the drop goes on from the job's stage.
  */
-const STAGES = ['clear', 'load', 'verify', 'drop'] as const;
+const STAGES = ['clear', 'load', 'drop'] as const;
 
 /** A restore job as a kind of staged job: its stages on this delivery's deps. */
 function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> {
@@ -78,22 +81,15 @@ function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> 
             const part = files[index];
             if (!part) throw new Error(`no part ${index} in the manifest`);
             const counts = emptyCounts();
-            const loaded = await readPart(deps.blobs, folder, part, async (records) => {
+            const loaded = await loadPart(deps, folder, part, (records) => {
               const items = records.map((r) => toItem(graphId, target, shards, r));
               countItems(items, counts);
-              await deps.data.load(items);
+              return items;
             });
             // The new generation's counters, by part: a part loaded again is counted once.
             await deps.data.recordLoaded(graphId, target, part.key, counts);
-            return { done: true, result: loaded };
+            return { done: true, result: { key: part.key, ...loaded } };
           },
-        };
-      }
-      if (name === 'verify') {
-        return {
-          name,
-          units: shards,
-          work: (shard, state) => verifySlice(deps, graphId, target, shard, state),
         };
       }
       throw new Error(`a restore has no stage ${name}`);
@@ -105,12 +101,11 @@ function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> 
         await deps.data.dropCounters(job.graphId, targetOf(job));
         return moveOn(deps, kind, job, { from: 'clear', to: 'load' }, context);
       }
-      if (name === 'load') return moveOn(deps, kind, job, { from: 'load', to: 'verify' }, context);
-      if (name === 'verify') {
+      if (name === 'load') {
         const loaded = checkContent(job, await manifestOf(job));
         const now = deps.clock.now();
         // The switch: the graph runs on the restored generation from this transaction on.
-        return moveOn(deps, kind, job, { from: 'verify', to: 'drop', fields: { loaded } }, context, [
+        return moveOn(deps, kind, job, { from: 'load', to: 'drop', fields: { loaded } }, context, [
           deps.graphs.release(job, job.jobId, GraphStatus.running, now, targetOf(job)),
           deps.backups.release(job, job.jobId),
         ]);
@@ -135,48 +130,56 @@ const targetOf = (job: RestoreJob): number => {
   return job.target;
 };
 
-/** One page of a shard read back into the shard's running digest and counts. */
-async function verifySlice(
+/**
+ * Batches of a part written at once while the next are parsed: each is written BATCH_CONCURRENCY
+ * requests at a time (writeMany, lib/adapters/dynamo-store.ts), so a part keeps up to LOAD_WINDOW
+ * times that many BatchWriteItem in flight, and memory holds at most LOAD_WINDOW batches of the part
+ * besides the one being parsed.
+ */
+const LOAD_WINDOW = 4;
+
+/**
+ * Reads a part (checked as `readPart` checks it) and writes its items, a window of batches in flight
+ * while the next are parsed. It returns, or throws, only once every write it started has settled.
+ */
+async function loadPart(
   deps: Deps,
-  graphId: string,
-  generation: number,
-  shard: number,
-  state?: Record<string, unknown>,
-): Promise<Slice> {
-  const digest = new ContentDigest();
-  if (typeof state?.digest === 'string') digest.merge(state.digest);
-  let vertices = Number(state?.vertices ?? 0);
-  let edges = Number(state?.edges ?? 0);
-  const page = await deps.data.readPage(
-    graphId,
-    generation,
-    shard,
-    state?.startKey as ResumeKey | undefined,
-    deps.config.queryPageSize,
-  );
-  for (const item of page.items) {
-    digest.add(recordLine(item));
-    if (item.k === 'V') vertices++;
-    else edges++;
+  folder: string,
+  part: PartInfo,
+  toItems: (records: GraphElement[]) => DataItem[],
+): Promise<{ vertices: number; edges: number; digest: string }> {
+  const writes = window(LOAD_WINDOW);
+  let loaded: { vertices: number; edges: number; digest: string };
+  try {
+    loaded = await readPart(deps.blobs, folder, part, (records) => {
+      const items = toItems(records);
+      return writes.add(() => deps.data.load(items));
+    });
+  } finally {
+    await writes.settled();
   }
-  const sums = { digest: digest.hex(), vertices, edges };
-  return page.resumeKey
-    ? { done: false, state: { ...sums, startKey: page.resumeKey } }
-    : { done: true, result: sums };
+  return loaded;
 }
 
-/** The shards read back hold the backup's content, by digest and counts, or there is no switch. */
+/**
+ * The parts loaded hold the backup's content: every part of the manifest, by name, was loaded, their
+ * digests add up to the manifest's content digest and their counts to its counts, or there is no
+ * switch.
+ */
 function checkContent(job: RestoreJob, manifest: Manifest): { vertices: number; edges: number } {
   const digest = new ContentDigest();
   let vertices = 0;
   let edges = 0;
-  for (const [entry, part] of Object.entries(job.parts ?? {})) {
-    if (!entry.startsWith('verify.')) continue;
+  const parts = job.parts ?? {};
+  const whole = manifest.files.every((file, index) => parts[`load.${index}`]?.key === file.key);
+  for (const [entry, part] of Object.entries(parts)) {
+    if (!entry.startsWith('load.')) continue;
     digest.merge(String(part.digest));
     vertices += Number(part.vertices);
     edges += Number(part.edges);
   }
   if (
+    !whole ||
     digest.hex() !== manifest.contentDigest.value ||
     vertices !== manifest.counts.vertices ||
     edges !== manifest.counts.edges
@@ -196,7 +199,7 @@ export function progressOf(job: RestoreJob): { progress: number; detail: JobDeta
   const loaded = of('load');
   const shardsExpected = job.detail?.shards.expected ?? 1;
   const detail: JobDetail = {
-    // After the switch, what it verified (a run that took over the drop has no load entries).
+    // After the switch, what it checked (a run that took over the drop has no load entries).
     vertices: {
       done: job.loaded?.vertices ?? loaded.reduce((n, p) => n + Number(p.vertices), 0),
       expected: job.detail?.vertices.expected,
@@ -211,9 +214,8 @@ export function progressOf(job: RestoreJob): { progress: number; detail: JobDeta
   const fraction = (done: number, of: number) => Math.min(1, of ? done / of : 1);
   const stage = STAGES.indexOf((job.stage ?? 'clear') as (typeof STAGES)[number]);
   const load = stage > 1 ? 1 : fraction(loaded.length, shardsExpected);
-  const verify = stage > 2 ? 1 : fraction(of('verify').length, shards);
   const drop = fraction(of('drop').length, shards);
-  const progress = Math.min(99, Math.floor(70 * load + 20 * verify + 9 * drop));
+  const progress = Math.min(99, Math.floor(90 * load + 9 * drop));
   return { progress, detail, seen: entries.length };
 }
 

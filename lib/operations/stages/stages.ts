@@ -5,7 +5,7 @@ import type { Deps } from '../../runtime/deps.js';
 import type { RunContext, TaskResult } from '../../runtime/task.js';
 
 /**
- * Jobs that run in stages (a restore: clear, load, verify, drop; a graph deletion: drop), each stage
+ * Jobs that run in stages (a restore: clear, load, drop; a graph deletion: drop), each stage
  * fanned out like a backup: its units (parts, shards) in groups, one task a group, one SQS message a
  * task. A task works on its units a slice at a time (a part, a page) and, when its budget
  * (`TASK_BUDGET_SECONDS`) is up, checkpoints and goes on in a new message; each unit done is recorded
@@ -216,14 +216,23 @@ export async function reportProgress(
   if (now?.status !== 'running' || now.runId !== runId) throw new LeaseLost();
 }
 
-/** A slice of a drop: one page of one shard of a generation deleted, the shard done when none is left. */
+/**
+ * A slice of a drop: a few pages of one shard of a generation deleted (`DROP_PAGES`, each page's
+ * deletes overlapping the next page's query), the shard done when none is left.
+ */
 export async function dropSlice(
   deps: Pick<Deps, 'data' | 'config'>,
   at: { graphId: string; generation: number; shard: number },
   state?: State,
 ): Promise<Slice> {
   const before = Number(state?.dropped ?? 0);
-  const page = await deps.data.dropPage(at.graphId, at.generation, at.shard, deps.config.queryPageSize);
+  const page = await deps.data.dropPage(
+    at.graphId,
+    at.generation,
+    at.shard,
+    deps.config.queryPageSize,
+    deps.config.dropPages,
+  );
   const dropped = before + page.dropped;
   return page.more ? { done: false, state: { dropped } } : { done: true, result: { dropped } };
 }

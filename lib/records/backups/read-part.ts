@@ -16,16 +16,17 @@ export const corruptPart = (part: PartInfo, why: string) =>
 
 /**
  * Reads one part file and proves it is what the manifest says: S3 → SHA-256 and byte count → gunzip →
- * lines → validated records, handed to `sink` a batch at a time (memory holds one batch). The
- * checksum, the counts and the content digest are checked when the stream ends: a caller that writes
- * what it is handed must be ready to undo it when this throws.
+ * lines → validated records, handed to `sink` a batch at a time (memory holds one batch, and what the
+ * sink keeps). The checksum, the counts and the content digest are checked when the stream ends: a
+ * caller that writes what it is handed must be ready to undo it when this throws. Returns the counts
+ * and the content digest (a `ContentDigest`'s hex, to merge with other parts').
  */
 export async function readPart(
   blobs: BlobStore,
   folder: string,
   part: PartInfo,
   sink: (records: GraphElement[]) => Promise<void>,
-): Promise<{ vertices: number; edges: number }> {
+): Promise<{ vertices: number; edges: number; digest: string }> {
   const body = await blobs.stream(folder + part.key);
   if (!body) throw corruptPart(part, 'is missing');
 
@@ -93,5 +94,5 @@ export async function readPart(
   ) {
     throw corruptPart(part, 'does not hold the records its manifest lists');
   }
-  return counts;
+  return { ...counts, digest: digest.hex() };
 }

@@ -338,22 +338,40 @@ export class GraphDataRepo {
   }
 
   /**
-   * One slice of a drop: deletes the first page of a shard of a generation (at most `limit` items,
-   * DynamoDB's 1 MB page when unset). It needs no position to go on from, since what it deleted is
-   * gone: the next slice starts at the start again. `more` while the shard may hold items.
+   * One slice of a drop: deletes the first `pages` pages of a shard of a generation (each at most
+   * `limit` items, DynamoDB's 1 MB page when unset), the keys of the next page queried while those of
+   * the last are deleted. It needs no position to go on from, since what it deleted is gone: the next
+   * slice starts at the start again. `more` while the shard may hold items.
    */
   async dropPage(
     graphId: string,
     generation: number,
     shard: number,
     limit?: number,
+    pages = 1,
   ): Promise<{ dropped: number; more: boolean }> {
-    const page = await this.store.query(
-      this.shard(graphId, generation, shard, { attributes: ['pk', 'sk'], ...(limit && { limit }) }),
-    );
-    const keys = page.items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
-    if (keys.length) await this.store.writeMany('graph', { put: [], delete: keys });
-    return { dropped: keys.length, more: page.nextKey !== undefined };
+    const query = (startKey?: Record<string, unknown>) =>
+      this.store.query(
+        this.shard(graphId, generation, shard, {
+          attributes: ['pk', 'sk'],
+          startKey,
+          ...(limit && { limit }),
+        }),
+      );
+    let page = await query();
+    let dropped = 0;
+    for (let read = 1; ; read++) {
+      const keys = page.items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
+      const next = page.nextKey !== undefined && read < pages ? query(page.nextKey) : undefined;
+      // Both settle before this goes on or throws: Promise.all awaits the query whatever the deletes do.
+      const [, following] = await Promise.all([
+        keys.length ? this.store.writeMany('graph', { put: [], delete: keys }) : undefined,
+        next,
+      ]);
+      dropped += keys.length;
+      if (!following) return { dropped, more: page.nextKey !== undefined };
+      page = following;
+    }
   }
 
   /** Streams one shard's items, a page at a time, in key order: memory stays bounded by a page. */
