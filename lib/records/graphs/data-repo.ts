@@ -363,7 +363,7 @@ export class GraphDataRepo {
     for (let read = 1; ; read++) {
       const keys = page.items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
       const next = page.nextKey !== undefined && read < pages ? query(page.nextKey) : undefined;
-      // Both settle before this goes on or throws: Promise.all awaits the query whatever the deletes do.
+      // A failed delete throws at once: the query still in flight is a read, and harmless.
       const [, following] = await Promise.all([
         keys.length ? this.store.writeMany('graph', { put: [], delete: keys }) : undefined,
         next,
