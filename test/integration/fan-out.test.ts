@@ -3,6 +3,7 @@ import { jobTasks } from '../../lib/composition/tasks.js';
 import { parseConfig } from '../../lib/core/config.js';
 import { backupTask } from '../../lib/operations/backup/backup-task.js';
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
+import type { PartInfo } from '../../lib/records/backups/format.js';
 import type { JobRecord } from '../../lib/records/jobs/model.js';
 import type { Deps } from '../../lib/runtime/deps.js';
 import { runJob } from '../../lib/runtime/run-job.js';
@@ -103,5 +104,46 @@ describe('a backup that fans out', () => {
     expect(b?.manifest.counts).toEqual(a?.manifest.counts);
     expect(sortRecords(b?.records ?? [])).toEqual(sortRecords(a?.records ?? []));
     await poller.stop();
+  });
+
+  it('reads the shards of a task at once, and writes the parts a task of one shard writes', async () => {
+    const content = socialGraph(60);
+    const { graphId } = await seedGraph(stack.deps, content);
+    const poller = runWorker(configured({ SHARDS_PER_TASK: '1' }));
+    const alone = await startBackup(stack.deps, { projectId: PROJECT, graphId });
+    expect((await ended(alone.jobId)).status).toBe('success');
+    await poller.stop();
+    // One task of all 8 shards, whose reads wait until every shard has asked for its first page:
+    // read one after the other, the first shard would wait for ever.
+    const shards = stack.deps.config.graphShards;
+    const asked = new Set<number>();
+    let everyShardAsked = () => {};
+    const allAsked = new Promise<void>((resolve) => {
+      everyShardAsked = resolve;
+    });
+    const data = Object.create(stack.deps.data) as Deps['data'];
+    data.readPage = async (...args) => {
+      asked.add(args[2]);
+      if (asked.size === shards) everyShardAsked();
+      await allAsked;
+      return stack.deps.data.readPage(...args);
+    };
+    const together = await startBackup(stack.deps, { projectId: PROJECT, graphId });
+    expect(
+      await runJob(
+        { ...stack.deps, data },
+        jobTasks,
+        { projectId: PROJECT, jobId: together.jobId },
+        { attempt: 1 },
+      ),
+    ).toBe('succeeded');
+
+    const a = await readBackup(stack.deps, { projectId: PROJECT, graphId, backupId: alone.backupId });
+    const b = await readBackup(stack.deps, { projectId: PROJECT, graphId, backupId: together.backupId });
+    const essence = (files: PartInfo[] = []) => files.map(({ key: _key, ...part }) => part);
+    expect(asked.size).toBe(shards);
+    expect(essence(b?.manifest.files)).toEqual(essence(a?.manifest.files));
+    expect(b?.manifest.contentDigest).toEqual(a?.manifest.contentDigest);
+    expect(sortRecords(b?.records ?? [])).toEqual(sortRecords([...content.vertices, ...content.edges]));
   });
 });

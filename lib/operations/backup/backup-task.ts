@@ -16,7 +16,14 @@ import { existing, GraphStatus } from '../../records/graphs/model.js';
 import type { JobDetail } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { jobTask, type RunContext, type TaskResult } from '../../runtime/task.js';
-import { type BackupJob, type BackupStep, backupFields, backupStepSchema } from './job.js';
+import {
+  type BackupJob,
+  type BackupStep,
+  backupFields,
+  backupStepSchema,
+  positionsOf,
+  type ShardPosition,
+} from './job.js';
 import { snapshotSegment } from './snapshot.js';
 
 /**
@@ -24,9 +31,10 @@ import { snapshotSegment } from './snapshot.js';
  * per group of shards (`SHARDS_PER_TASK`), each its own SQS message, run concurrently by the worker.
  * A task writes one part file per shard segment and records each on the job; the last task to finish
  * (a set on the job counts them) writes the manifest, the commit marker, and ends the job in one
- * transaction with the backup and the graph's lock. A task whose time (`TASK_BUDGET_SECONDS`) is up
- * starts no new segment: it checkpoints and goes on in a new message. Segments have fixed bounds, so
- * a retried, duplicated or continued task writes exactly the same files.
+ * transaction with the backup and the graph's lock. A task reads its shards at once, so every shard
+ * partition is read at the same time. A task whose time (`TASK_BUDGET_SECONDS`) is up starts no new
+ * segment: it checkpoints where each of its shards is and goes on in a new message. Segments have
+ * fixed bounds, so a retried, duplicated or continued task writes exactly the same files.
  *
  * Under faults: a run that takes the job over from a dead one keeps the parts and tasks that run
  * recorded and redoes only the rest, under its own run id. The files of a run that lost the job (a
@@ -98,7 +106,12 @@ export const backupTask = jobTask<BackupJob>({
   announce: (deps, job) => backupEvent(deps.backups, job, 'Graph Backup'),
 });
 
-/** One task: its shards, segment by segment, each part recorded on the job; the last task finishes. */
+/**
+ * One task: its shards read at once, each segment by segment and each part recorded on the job; the
+ * last task finishes. A shard whose time is up starts no new segment; once every shard has stopped,
+ * the task checkpoints where each one is, in one message. A run that lost the job, or a fault in
+ * one shard, stops the others at their next segment, and the task ends only once every shard has.
+ */
 async function runTask(
   deps: Deps,
   job: BackupJob,
@@ -108,64 +121,97 @@ async function runTask(
 ): Promise<TaskResult> {
   const started = deps.clock.now();
   const timeIsUp = () => deps.clock.now() - started >= deps.config.taskBudgetMs;
-  let segmentsDone = 0;
-  for (const shard of step.shards.filter((s) => !step.from || s >= step.from.shard)) {
-    const resume = step.from?.shard === shard ? step.from : undefined;
-    let segment = resume?.segment ?? 0;
-    let startKey = resume?.startKey;
-    for (;;) {
-      if (segmentsDone > 0 && timeIsUp()) {
-        // Checkpoint: the rest of this task goes on in a new message.
-        const from = { shard, segment, ...(startKey && { startKey }) };
-        await deps.queue.send(
-          { projectId: job.projectId, jobId: job.jobId, step: { ...step, from } },
-          context.requestId,
-        );
-        return 'handed-off';
-      }
-      const file = partFileName(shard, segment, context.runId);
-      const written = await snapshotSegment(
-        deps.data,
-        deps.blobs,
-        {
-          graphId: backup.graphId,
-          generation: backup.generation,
-          shard,
-          segment,
-          startKey,
-          // The run's segment size, whatever deployment delivers this step: a task run again cuts
-          // the same segments.
-          maxItems: step.segmentItems ?? deps.config.segmentItems,
-          pageSize: deps.config.queryPageSize,
+  // Set when the run lost the job or a shard failed: no shard starts another segment.
+  let halted = false;
+  let lost = false;
+  const positions = positionsOf(step);
+  const left = await mapLimit(positions, positions.length, async (position) => {
+    try {
+      return await snapshotShard(deps, job, backup, step, position, context, {
+        stop: (segmentsDone) => halted || (segmentsDone > 0 && timeIsUp()),
+        lose: () => {
+          halted = true;
+          lost = true;
         },
-        backupPrefix(backup),
-        file,
-      );
-      // The shard is done when no key is left to resume from.
-      const last = !written.resumeKey;
-      const recorded = await deps.jobs.recordPart(
-        job.projectId,
-        job.jobId,
-        context.runId,
-        `${shard}.${segment}`,
-        { ...written.part, last },
-      );
-      if (!recorded) {
-        await dropUnrecorded(deps, job, backup, file, context);
-        return 'lost';
-      }
-      await reportProgress(backupTask.narrowed(recorded), context);
-      segmentsDone++;
-      if (!written.resumeKey) break;
-      segment++;
-      startKey = written.resumeKey;
+      });
+    } catch (error) {
+      halted = true;
+      throw error;
     }
+  });
+  if (lost) return 'lost';
+  const at = left.filter((position) => position !== undefined);
+  if (at.length) {
+    // Checkpoint: the rest of this task goes on in a new message.
+    await deps.queue.send(
+      { projectId: job.projectId, jobId: job.jobId, step: { ...withoutFrom(step), at } },
+      context.requestId,
+    );
+    return 'handed-off';
   }
   const record = await deps.jobs.finishTask(job.projectId, job.jobId, context.runId, String(step.task));
   if (!record) return 'lost';
   const now = backupTask.narrowed(record);
   if ((now.tasksDone?.size ?? 0) < (now.tasks ?? Number.POSITIVE_INFINITY)) return 'handed-off';
   return finish(deps, now, backup, context);
+}
+
+const withoutFrom = ({ from: _from, ...step }: BackupStep): BackupStep => step;
+
+/**
+ * One shard of a task from `position`, segment by segment, until its end (undefined) or until
+ * `stop` says so before a segment (where it stopped: the position to go on from).
+ */
+async function snapshotShard(
+  deps: Deps,
+  job: BackupJob,
+  backup: BackupRecord,
+  step: BackupStep,
+  position: ShardPosition,
+  context: RunContext,
+  control: { stop(segmentsDone: number): boolean; lose(): void },
+): Promise<ShardPosition | undefined> {
+  const { shard } = position;
+  let { segment, startKey } = position;
+  for (let segmentsDone = 0; ; segmentsDone++) {
+    if (control.stop(segmentsDone)) return { shard, segment, ...(startKey && { startKey }) };
+    const file = partFileName(shard, segment, context.runId);
+    const written = await snapshotSegment(
+      deps.data,
+      deps.blobs,
+      {
+        graphId: backup.graphId,
+        generation: backup.generation,
+        shard,
+        segment,
+        startKey,
+        // The run's segment size, whatever deployment delivers this step: a task run again cuts
+        // the same segments.
+        maxItems: step.segmentItems ?? deps.config.segmentItems,
+        pageSize: deps.config.queryPageSize,
+      },
+      backupPrefix(backup),
+      file,
+    );
+    // The shard is done when no key is left to resume from.
+    const last = !written.resumeKey;
+    const recorded = await deps.jobs.recordPart(
+      job.projectId,
+      job.jobId,
+      context.runId,
+      `${shard}.${segment}`,
+      { ...written.part, last },
+    );
+    if (!recorded) {
+      control.lose();
+      await dropUnrecorded(deps, job, backup, file, context);
+      return undefined;
+    }
+    await reportProgress(backupTask.narrowed(recorded), context);
+    if (!written.resumeKey) return undefined;
+    segment++;
+    startKey = written.resumeKey;
+  }
 }
 
 function shardGroups(shards: number, perTask: number): number[][] {

@@ -17,13 +17,33 @@ export const backupFields = z.object({
 /** A BackupGraph job: it writes one backup. */
 export type BackupJob = Job<'backup', z.infer<typeof backupFields>>;
 
-/** One task of a backup: a group of shards, and where to go on from after a checkpoint. */
+/** Where a shard of a task goes on from: its next segment, and the key that segment starts after. */
+export const shardPositionSchema = z.object({
+  shard: z.number().int().min(0),
+  segment: z.number().int().min(0),
+  startKey: z.record(z.string(), z.unknown()).optional(),
+});
+export type ShardPosition = z.infer<typeof shardPositionSchema>;
+
+/**
+ * One task of a backup: a group of shards, read at once, and where each goes on from after a
+ * checkpoint.
+ */
 export const backupStepSchema = z.object({
   runId: z.string(),
   task: z.number().int().min(0),
   shards: z.array(z.number().int().min(0)).min(1),
   /** the segment size of the run (absent in steps sent before it was carried: the deployment's) */
   segmentItems: z.number().int().min(1).optional(),
+  /**
+   * After a checkpoint: the task's shards not yet done, each where it goes on from (a shard of
+   * `shards` not listed is done). Absent: every shard from its start, unless `from` says otherwise.
+   */
+  at: z.array(shardPositionSchema).optional(),
+  /**
+   * A checkpoint of a step sent when a task read its shards one after the other: the shards before
+   * `shard` are done, `shard` goes on from `segment`, the later ones from their start.
+   */
   from: z
     .object({
       shard: z.number().int(),
@@ -33,3 +53,13 @@ export const backupStepSchema = z.object({
     .optional(),
 });
 export type BackupStep = z.infer<typeof backupStepSchema>;
+
+/** Where each shard of a step still to do starts: its checkpoint's positions, or its shards' starts. */
+export function positionsOf(step: BackupStep): ShardPosition[] {
+  if (step.at) return step.at;
+  const { from } = step;
+  if (!from) return step.shards.map((shard) => ({ shard, segment: 0 }));
+  return step.shards
+    .filter((shard) => shard >= from.shard)
+    .map((shard) => (shard === from.shard ? from : { shard, segment: 0 }));
+}

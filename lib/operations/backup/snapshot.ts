@@ -20,8 +20,8 @@ export type Segment = {
 
 /**
  * Streams one segment of a shard into one part file: DynamoDB pages become JSON lines, then gzip,
- * then a multipart upload, with the SHA-256 and the byte count taken on the way. Memory holds a page,
- * never a shard. A segment's bounds depend only on where it starts and its size, so a retried or
+ * then a multipart upload, with the SHA-256 and the byte count taken on the way. The next page is read
+ * while one becomes lines; memory holds those two pages and a page's lines, never a shard. A segment's bounds depend only on where it starts and its size, so a retried or
  * duplicated segment writes the same file, and `resumeKey` (absent at the shard's end) is where the
  * next one starts. The part's `key` is relative to the backup's folder, so a backup can be copied
  * anywhere whole.
@@ -36,23 +36,34 @@ export async function snapshotSegment(
   const digest = new ContentDigest();
   const counts = { vertices: 0, edges: 0 };
   let resumeKey = segment.startKey;
+  const readPage = (startKey: ResumeKey | undefined, read: number) => {
+    const limit = Math.min(segment.pageSize ?? segment.maxItems, segment.maxItems - read);
+    const page = data.readPage(segment.graphId, segment.generation, segment.shard, startKey, limit);
+    // A page read ahead for a pipeline that has stopped is never awaited: its failure is not news.
+    page.catch(() => undefined);
+    return page;
+  };
   async function* lines() {
     let read = 0;
-    do {
-      const limit = Math.min(segment.pageSize ?? segment.maxItems, segment.maxItems - read);
-      const page = await data.readPage(segment.graphId, segment.generation, segment.shard, resumeKey, limit);
-      let chunk = '';
+    let next = readPage(resumeKey, read);
+    for (;;) {
+      const page = await next;
+      read += page.items.length;
+      resumeKey = page.resumeKey;
+      const more = resumeKey !== undefined && read < segment.maxItems;
+      // Read ahead: the next page is on its way while this one becomes lines (one page, no more).
+      if (more) next = readPage(resumeKey, read);
+      const chunk: string[] = [];
       for (const item of page.items) {
         const line = recordLine(item);
         digest.add(line);
         if (item.k === 'V') counts.vertices++;
         else counts.edges++;
-        chunk += `${line}\n`;
+        chunk.push(line, '\n');
       }
-      read += page.items.length;
-      resumeKey = page.resumeKey;
-      if (chunk) yield chunk;
-    } while (resumeKey && read < segment.maxItems);
+      if (chunk.length) yield Buffer.from(chunk.join(''));
+      if (!more) return;
+    }
   }
 
   const meter = checksummer();
@@ -61,7 +72,10 @@ export async function snapshotSegment(
     body.destroy(e as Error); // stops the pipeline feeding an upload that has given up
     throw e;
   });
-  await Promise.all([pipeline(Readable.from(lines()), createGzip(), meter.stream, body), uploading]);
+  await Promise.all([
+    pipeline(Readable.from(lines(), { highWaterMark: 1 }), createGzip(), meter.stream, body),
+    uploading,
+  ]);
 
   const part: PartInfo = {
     key: file,
