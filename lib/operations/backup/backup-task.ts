@@ -165,7 +165,7 @@ const withoutFrom = ({ from: _from, ...step }: BackupStep): BackupStep => step;
 async function snapshotShard(
   deps: Deps,
   job: BackupJob,
-  backup: BackupRecord,
+  backup: DescribedBackup,
   step: BackupStep,
   position: ShardPosition,
   context: RunContext,
