@@ -364,7 +364,7 @@ function apiSection(p: Print, api: ApiResult[]) {
     '`POST /v1.0/{projectId}/graphs/{graphId}/backups` and a real ES256 token, against its baseline: the',
     "one `TransactWriteItems` (the service's own item builders) and the one `SendMessage` an add-backup",
     `must send. ${api[0]?.latency.samples ?? 0} sequential samples of each kind a run, interleaved; every request on a fresh graph.`,
-    'The use case reads nothing: the lock\'s conditions (running, free) stand for a read of the graph, a',
+    "The use case reads nothing: the lock's conditions (running, free) stand for a read of the graph, a",
     "refusal's cancellation reasons say why, and the worker describes the backup (the graph's name,",
     'generation and shards) when it first takes the job, the graph still held.',
     '',
