@@ -297,9 +297,9 @@ function printData(sizes: SizeResult[]) {
   );
   console.log(
     '\nseed: BatchWriteItem of the graph, 32 requests in flight. backup: of which (counting) before the' +
-      '\njob showed its expected counts. restore: of which (loading) until every part was loaded, the rest' +
-      '\nbeing the read-back check; until idle: until the last invocation ended (after the job, the' +
-      '\nreplaced generation is dropped). invocations: worker invocations, backup + restore. RSS: the' +
+      '\njob showed its expected counts. restore: of which (loading) until every part was loaded, then' +
+      '\nthe switch and the drop of the replaced generation; until idle: until the last invocation' +
+      '\nended. invocations: worker invocations, backup + restore. RSS: the' +
       '\nlargest peak of any worker instance.',
   );
   const growth = rssGrowth(sizes);
