@@ -210,6 +210,7 @@ describe('IAM', () => {
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
       'dynamodb:Query',
       'dynamodb:BatchWriteItem',
       'sqs:SendMessage',
