@@ -17,20 +17,17 @@ type GraphDeps = Pick<RecordDeps, 'graphs'>;
  * record is described. Names never change, and the job holds the graph until it describes the
  * backup, so what a reader is told is what the worker records.
  */
-async function graphsOf(deps: GraphDeps, projectId: string, graphIds: string[]) {
-  const unique = [...new Set(graphIds)];
-  const graphs = await Promise.all(unique.map((graphId) => deps.graphs.get(projectId, graphId)));
-  return new Map(unique.map((graphId, i) => [graphId, graphs[i]]));
+async function graphsOf(deps: GraphDeps, records: { projectId: string; graphId: string }[]) {
+  const ids = [...new Map(records.map((r) => [r.graphId, r])).values()];
+  const graphs = await Promise.all(ids.map((r) => deps.graphs.get(r.projectId, r.graphId)));
+  return new Map(ids.map((r, i) => [r.graphId, graphs[i]]));
 }
 
 /** Backups as readers see them, each described. */
 export async function describedBackups(deps: GraphDeps, backups: BackupRecord[]): Promise<DescribedBackup[]> {
-  const undescribed = backups.filter((b) => !isDescribed(b));
-  if (!undescribed.length) return backups as DescribedBackup[];
   const graphs = await graphsOf(
     deps,
-    undescribed[0]?.projectId ?? '',
-    undescribed.map((b) => b.graphId),
+    backups.filter((b) => !isDescribed(b)),
   );
   return backups.map((b) => (isDescribed(b) ? b : { ...b, ...describeFrom(b, graphs.get(b.graphId)) }));
 }
@@ -40,12 +37,9 @@ export async function namedJobs(
   deps: GraphDeps,
   jobs: JobRecord[],
 ): Promise<(JobRecord & { graphName: string })[]> {
-  const unnamed = jobs.filter((job) => job.graphName === undefined);
-  if (!unnamed.length) return jobs as (JobRecord & { graphName: string })[];
   const graphs = await graphsOf(
     deps,
-    unnamed[0]?.projectId ?? '',
-    unnamed.map((job) => job.graphId),
+    jobs.filter((job) => job.graphName === undefined),
   );
   return jobs.map((job) => ({ ...job, graphName: job.graphName ?? graphs.get(job.graphId)?.name ?? '' }));
 }

@@ -22,7 +22,7 @@ export async function getJob(deps: JobDeps, ids: { projectId: string; graphId: s
   const job = await deps.jobs.get(ids.projectId, ids.jobId);
   if (!job || job.graphId !== ids.graphId) throw jobNotFound(ids.jobId);
   const [named] = await namedJobs(deps, [job]);
-  return named ?? { ...job, graphName: '' };
+  return named as JobRecord & { graphName: string };
 }
 
 /**
