@@ -86,6 +86,27 @@ describe('starting a backup (rules on the in-memory store)', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('refuses a client token already used for another graph with GES.7016, and starts nothing', async () => {
+    const { deps, sent, graphId } = await graphIn();
+    const { graph: other } = await createGraph(deps, { projectId: PROJECT, name: 'people' });
+    await startBackup(deps, { projectId: PROJECT, graphId, clientToken: 'token-1' });
+    const code = await codeOf(
+      startBackup(deps, { projectId: PROJECT, graphId: other.graphId, clientToken: 'token-1' }),
+    );
+    expect(code).toBe('GES.7016');
+    expect(sent).toHaveLength(1);
+    expect((await deps.graphs.get(PROJECT, other.graphId))?.lockJobId).toBeUndefined();
+  });
+
+  it('records a backup asked for without a method as manual, and an automatic one as auto', async () => {
+    const { deps, graphId } = await graphIn();
+    const { graph: other } = await createGraph(deps, { projectId: PROJECT, name: 'people' });
+    const manual = await startBackup(deps, { projectId: PROJECT, graphId });
+    const auto = await startBackup(deps, { projectId: PROJECT, graphId: other.graphId, method: 'auto' });
+    expect((await deps.backups.get(PROJECT, manual.backupId))?.backupMethod).toBe('manual');
+    expect((await deps.backups.get(PROJECT, auto.backupId))?.backupMethod).toBe('auto');
+  });
+
   it('fails the job and releases everything before answering 503 when the queue is down', async () => {
     const { deps, graphId, queueDown } = await graphIn();
     queueDown(true);
