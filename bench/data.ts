@@ -9,6 +9,7 @@ import { restoreGraph } from '../lib/operations/restore/restore-graph.js';
 import type { DataItem } from '../lib/records/graphs/data-keys.js';
 import { GraphStatus } from '../lib/records/graphs/model.js';
 import type { JobRecord } from '../lib/records/jobs/model.js';
+import type { Deps } from '../lib/runtime/deps.js';
 import { PROJECT } from './api.js';
 import { batchWriteAll, graphItems, itemBytes, queryShards } from './graph-data.js';
 import { timed } from './report.js';
@@ -100,7 +101,7 @@ export async function warmUpStore(stack: BenchStack, size = 20_000): Promise<voi
   const graph = { graphId: randomUUID(), generation: 1, shards: stack.deps.config.graphShards };
   const table = stack.deps.config.graphTable;
   await batchWriteAll(stack.raw.ddb, table, graphItems(size, graph), WRITE_CONCURRENCY);
-  await queryShards(stack.raw.ddb, table, graph, graph.shards);
+  await queryShards(stack.raw.ddb, table, graph, graph.shards, stack.deps.config.queryPageSize);
 }
 
 export async function benchSize(
@@ -135,50 +136,66 @@ export async function benchSize(
   log(`  seeded ${size} elements in ${seconds(seed.ms)}`);
 
   // Snapshot. The raw read takes every shard at once (the most a reader can get from the store; how
-  // the job spreads its work is part of what is measured), once before and once after the backup, so
-  // neither side always runs on a colder store.
+  // the job spreads its work is part of what is measured), in pages of the size the service reads,
+  // once before and once after the backup, so neither side always runs on a colder store.
   const readShards = () =>
-    timed(() => queryShards(raw.ddb, table, graph, graph.shards)).then((r) => {
+    timed(() => queryShards(raw.ddb, table, graph, graph.shards, deps.config.queryPageSize)).then((r) => {
       if (r.value !== size) throw new Error(`the raw read found ${r.value} items, not ${size}`);
       return r.ms;
     });
   const readBefore = await readShards();
-  let backupId = '';
-  const backupRun = await runOnWorkers(
-    stack,
-    workerFile,
-    options.workers,
-    async () => {
-      const started = await startBackup(stack.metered, { projectId: PROJECT, graphId });
-      backupId = started.backupId;
-      return started.jobId;
-    },
-    // The job shows the counts it expects once the first delivery has counted the shards.
-    { counted: (job) => job.detail !== undefined },
-  );
-  const backup = await deps.backups.get(PROJECT, backupId);
-  if (backup?.status !== 'success' || (backup.vertexNum ?? 0) + (backup.edgeNum ?? 0) !== size) {
-    throw new Error(`the backup did not hold ${size} records: ${JSON.stringify(backup)}`);
-  }
+  // The jobs are timed without the usage meter, as a deployed function runs: its
+  // ReturnConsumedCapacity makes DynamoDB Local itself slower. What they consume is metered on the
+  // same two jobs run again afterwards (`priced`).
+  const backUp = async (via: Deps, meter: boolean) => {
+    let backupId = '';
+    const run = await runOnWorkers(
+      stack,
+      workerFile,
+      options.workers,
+      async () => {
+        const started = await startBackup(via, { projectId: PROJECT, graphId });
+        backupId = started.backupId;
+        return started.jobId;
+      },
+      meter,
+      // The job shows the counts it expects once the first delivery has read the counters.
+      { counted: (job) => job.detail !== undefined },
+    );
+    const backup = await deps.backups.get(PROJECT, backupId);
+    if (backup?.status !== 'success' || (backup.vertexNum ?? 0) + (backup.edgeNum ?? 0) !== size) {
+      throw new Error(`the backup did not hold ${size} records: ${JSON.stringify(backup)}`);
+    }
+    return { run, backup };
+  };
+  // A restore of the stopped graph; it reports 90% once every part is loaded, then switches, then
+  // drops the replaced generation.
+  const restore = async (via: Deps, backupId: string, meter: boolean) => {
+    const before = await deps.graphs.get(PROJECT, graphId);
+    await stopGraph(deps, { projectId: PROJECT, graphId });
+    const run = await runOnWorkers(
+      stack,
+      workerFile,
+      options.workers,
+      async () => (await restoreGraph(via, { projectId: PROJECT, graphId, backupId })).jobId,
+      meter,
+      { loaded: (job) => job.progress >= 90, switched: (job) => job.stage === 'drop' },
+    );
+    const after = await deps.graphs.get(PROJECT, graphId);
+    if (after?.status !== GraphStatus.running || after.generation !== (before?.generation ?? 0) + 1) {
+      throw new Error(`the graph was not restored: ${JSON.stringify(after)}`);
+    }
+    return run;
+  };
+
+  const { run: backupRun, backup } = await backUp(deps, false);
   const readAfter = await readShards();
   const backupMs = backupRun.endAt - backupRun.firstStart;
   log(`  backup in ${seconds(backupMs)} (raw read ${seconds(readBefore)}, ${seconds(readAfter)})`);
 
   // Restore into the same graph, stopped first; its baseline afterwards, when the store again holds
   // one generation of this graph, as it did when the restore began.
-  await stopGraph(deps, { projectId: PROJECT, graphId });
-  const restoreRun = await runOnWorkers(
-    stack,
-    workerFile,
-    options.workers,
-    async () => (await restoreGraph(stack.metered, { projectId: PROJECT, graphId, backupId })).jobId,
-    // A restore reports 90% once every part is loaded; it switches, then drops the replaced generation.
-    { loaded: (job) => job.progress >= 90, switched: (job) => job.stage === 'drop' },
-  );
-  const restored = await deps.graphs.get(PROJECT, graphId);
-  if (restored?.status !== GraphStatus.running || restored.generation !== graph.generation + 1) {
-    throw new Error(`the graph was not restored: ${JSON.stringify(restored)}`);
-  }
+  const restoreRun = await restore(deps, backup.backupId, false);
   const fresh = { graphId: randomUUID(), generation: 1, shards: graph.shards };
   const write = await timed(() => batchWriteAll(raw.ddb, table, graphItems(size, fresh), WRITE_CONCURRENCY));
   // The drop's baseline deletes what the write's baseline wrote: as many items, one generation's.
@@ -194,6 +211,10 @@ export async function benchSize(
       `(raw delete ${seconds(deletes.ms)}); workers idle at ${seconds(restoreRun.lastEnd - restoreRun.firstStart)}`,
   );
 
+  const metered = await backUp(stack.metered, true);
+  const meteredRestore = await restore(stack.metered, metered.backup.backupId, true);
+  log(`  metered: a backup and a restore again, with the usage meter on`);
+
   return {
     size,
     vertices,
@@ -208,7 +229,7 @@ export async function benchSize(
       countMs: since(backupRun, 'counted'),
       invocations: backupRun.invocations,
       rssBytes: backupRun.maxRssBytes,
-      usage: backupRun.usage,
+      usage: priced(backupRun, metered.run),
     },
     restore: {
       visibleMs: restoreMs,
@@ -220,8 +241,25 @@ export async function benchSize(
       dropBaselineMs: deletes.ms,
       invocations: restoreRun.invocations,
       rssBytes: restoreRun.maxRssBytes,
-      usage: restoreRun.usage,
+      usage: priced(restoreRun, meteredRestore),
     },
+  };
+}
+
+/**
+ * What a timed job consumed: its capacity units and requests as the metered run of the same job
+ * counted them (the same work), its Lambda time and invocations as the timed run spent them (the
+ * meter slows the emulator, not Lambda's bill).
+ */
+function priced(timed: JobRun, metered: JobRun): JobUsage {
+  return {
+    worker: {
+      ...metered.usage.worker,
+      invocations: timed.usage.worker.invocations,
+      billedMs: timed.usage.worker.billedMs,
+    },
+    eventSource: metered.usage.eventSource,
+    submit: { ...metered.usage.submit, ms: timed.usage.submit.ms },
   };
 }
 
@@ -278,6 +316,7 @@ async function runOnWorkers(
   workerFile: string,
   instances: number,
   submit: () => Promise<string>,
+  meter: boolean,
   marks: Marks = {},
 ): Promise<JobRun> {
   const { resources } = stack;
@@ -297,7 +336,7 @@ async function runOnWorkers(
       env: {
         PATH: process.env.PATH ?? '',
         ...stack.env,
-        AWS_USAGE_METER: 'true',
+        AWS_USAGE_METER: String(meter),
         BENCH_WORKER: JSON.stringify(settings),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

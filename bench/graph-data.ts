@@ -94,13 +94,17 @@ export async function batchWriteAll(
 
 /**
  * Raw Query of whole shard partitions, `concurrency` shards at a time, every page read and thrown
- * away: the snapshot's baseline (the least a backup must do is read every item once).
+ * away: the snapshot's baseline (the least a backup must do is read every item once). `pageSize` is
+ * the Limit of each page, the one the service reads with (QUERY_PAGE_SIZE): on DynamoDB Local a page
+ * without a Limit takes time that grows with what is left of the partition, so a baseline without one
+ * would measure that, not the service.
  */
 export async function queryShards(
   ddb: DynamoDBDocumentClient,
   table: string,
   graph: { graphId: string; generation: number; shards: number },
   concurrency: number,
+  pageSize?: number,
 ): Promise<number> {
   let items = 0;
   let next = 0;
@@ -114,6 +118,7 @@ export async function queryShards(
             TableName: table,
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: { ':pk': pk },
+            ...(pageSize && { Limit: pageSize }),
             ExclusiveStartKey: start,
           }),
         );

@@ -180,13 +180,15 @@ export function writeReport(r: Report): string {
     ],
   ] as const) {
     if (!sizes.length) break;
+    // Issue #13 names these targets at a million elements: the verdict is at the largest size run;
+    // smaller sizes, where a job's fixed costs (taking it, its messages) weigh more, are shown beside.
     const per = sizes.map((size) => atSize(size).map(ratioOf));
-    const worst = Math.min(...per.map(mid));
+    const atLargest = mid(per.at(-1) ?? []);
     targets.push(
       row([
-        what.replace('{t}', String(target)),
+        `${what.replace('{t}', String(target))}, at ${fmt(sizes.at(-1))} elements`,
         sizes.map((size, i) => `${spread(per[i] ?? [], x)} (${fmt(size)})`).join(', '),
-        yes(worst >= target, worst / target - 1),
+        yes(atLargest >= target, atLargest / target - 1),
       ]),
     );
   }
@@ -424,7 +426,9 @@ function dataSection(p: Print, sizes: number[], atSize: (size: number) => SizeRe
     '`functions/run-jobs.ts` bundled as for Lambda, run as separate processes ("instances") fed by the local',
     "stack's SQS poller as Lambda feeds them, with the timeout and task budget serverless.yml deploys to AWS.",
     'Snapshot: from the first worker invocation to the end of the BackupGraph job; its baseline queries every',
-    'shard partition at once, pages discarded (the mean of a read before and one after the backup). Restore',
+    'shard partition at once, pages discarded, each page at most `QUERY_PAGE_SIZE` items as the service reads',
+    "them (without a Limit, DynamoDB Local's time for a page grows with what is left of the partition, which",
+    'the baseline would then measure instead of the service; the mean of a read before and one after). Restore',
     'to the switch: from the first invocation until the job is seen in its drop stage (every part loaded and',
     'checked, the graph switched to the restored data); its baseline writes the same records into fresh',
     'partitions with `BatchWriteItem` PutRequests, 32 requests in flight, from one process, with no parsing',
@@ -555,12 +559,14 @@ const METERS: [keyof Meters, string][] = [
 function costSection(p: Print, sizes: number[], costs: CostPerGb[][]) {
   p(
     '## Price per backup',
-    'What each job consumed, metered during the runs above: the worker instances and the API call that',
-    'submitted the job run with `AWS_USAGE_METER=true`, which adds an SDK middleware to every client the',
+    'What each job consumed. The timed jobs above run without a meter, as a deployed function does; each',
+    'size then backs up and restores its graph once more with the worker instances and the API call that',
+    'submits the job run with `AWS_USAGE_METER=true` (it makes DynamoDB Local slower, so none of the times',
+    'above comes from these runs), which adds an SDK middleware to every client the',
     "service builds (lib/composition/meter.ts, wired in by lib/composition/recorder.ts's `withRecorder`):",
     "it sets `ReturnConsumedCapacity: 'TOTAL'` on every DynamoDB call and sums the `ConsumedCapacity`",
-    'DynamoDB Local returns, and counts every request by service and command. Lambda time is the',
-    "invocations' durations, each rounded up to the millisecond, times the worker's configured memory",
+    'DynamoDB Local returns, and counts every request by service and command. Lambda time is the timed',
+    "jobs' invocations' durations, each rounded up to the millisecond, times the worker's configured memory",
     '(serverless.yml, aws stage); the API call is one invocation of an API function at its memory, for the',
     "use case's measured time. SQS counts the service's own requests and the event source's receives",
     '(those that returned messages) and deletes; idle long polls are a fixed cost of the event source, not',

@@ -38,8 +38,13 @@ const schema = z.object({
   TASK_BUDGET_SECONDS: z.coerce.number().min(0).default(600),
   /** Items in one part file at most: a shard larger than this spans several segments. */
   SEGMENT_ITEMS: z.coerce.number().int().min(1).default(250_000),
-  /** Items per DynamoDB page when reading shards; DynamoDB's own 1 MB pages when unset. */
-  QUERY_PAGE_SIZE: z.coerce.number().int().min(1).optional(),
+  /**
+   * Items per page when a job reads or drops a shard. On DynamoDB a page of 5,000 small items costs
+   * what the same items cost in 1 MB pages (read units count bytes, not requests); DynamoDB Local
+   * reads a page given no Limit in time that grows with what is left of the partition, so pages
+   * bounded by count keep a shard's read linear there too (research in BENCHMARKS.md).
+   */
+  QUERY_PAGE_SIZE: z.coerce.number().int().min(1).default(5000),
   /** Pages one slice of a drop deletes (the next page queried while one is deleted). */
   DROP_PAGES: z.coerce.number().int().min(1).default(4),
   /** Shards snapshotted at once inside one worker invocation. */
@@ -114,7 +119,7 @@ export type Config = {
   shardsPerTask: number;
   taskBudgetMs: number;
   segmentItems: number;
-  queryPageSize: number | undefined;
+  queryPageSize: number;
   dropPages: number;
   jobRetentionDays: number;
   batchLeaseSeconds: number;

@@ -131,16 +131,19 @@ const targetOf = (job: RestoreJob): number => {
 };
 
 /**
- * Batches of a part written at once while the next are parsed: each is written BATCH_CONCURRENCY
- * requests at a time (writeMany, lib/adapters/dynamo-store.ts), so a part keeps up to LOAD_WINDOW
- * times that many BatchWriteItem in flight, and memory holds at most LOAD_WINDOW batches of the part
- * besides the one being parsed.
+ * A load keeps up to LOAD_REQUESTS BatchWriteItem of LOAD_BATCH items (DynamoDB's most) in flight
+ * while it parses what follows; memory holds those and the batch being parsed. A part is one shard,
+ * one partition: on DynamoDB a partition takes about 1,000 writes a second, which a few requests of
+ * 25 in flight already offer (more would only be throttled), and on DynamoDB Local four tasks of 8
+ * are the 32 requests it serves fastest (bench/data.ts).
  */
-const LOAD_WINDOW = 4;
+const LOAD_BATCH = 25;
+const LOAD_REQUESTS = 8;
 
 /**
- * Reads a part (checked as `readPart` checks it) and writes its items, a window of batches in flight
- * while the next are parsed. It returns, or throws, only once every write it started has settled.
+ * Reads a part (checked as `readPart` checks it) and writes its items, LOAD_REQUESTS batches in
+ * flight while the next are parsed. It returns, or throws, only once every write it started has
+ * settled.
  */
 async function loadPart(
   deps: Deps,
@@ -148,12 +151,15 @@ async function loadPart(
   part: PartInfo,
   toItems: (records: GraphElement[]) => DataItem[],
 ): Promise<{ vertices: number; edges: number; digest: string }> {
-  const writes = window(LOAD_WINDOW);
+  const writes = window(LOAD_REQUESTS);
   let loaded: { vertices: number; edges: number; digest: string };
   try {
-    loaded = await readPart(deps.blobs, folder, part, (records) => {
+    loaded = await readPart(deps.blobs, folder, part, async (records) => {
       const items = toItems(records);
-      return writes.add(() => deps.data.load(items));
+      for (let i = 0; i < items.length; i += LOAD_BATCH) {
+        const batch = items.slice(i, i + LOAD_BATCH);
+        await writes.add(() => deps.data.load(batch));
+      }
     });
   } finally {
     await writes.settled();

@@ -1,14 +1,20 @@
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { z } from 'zod';
 import { GesError } from '../../core/errors.js';
 import type { BlobStore } from '../../core/ports.js';
 import { edgeSchema, type GraphElement, vertexSchema } from '../graphs/model.js';
 import { checksummer } from './checksum.js';
 import { ContentDigest, canonicalLine, type PartInfo } from './format.js';
 
-const recordSchema = z.union([vertexSchema, edgeSchema]);
 const BATCH = 500;
+
+/**
+ * A record by its shape: `vertex` names a vertex, anything else must be an edge (each schema is strict,
+ * so a record with both shapes' keys is refused). Cheaper than `z.union`, which tries both in turn,
+ * on the path every restored element takes.
+ */
+const parseRecord = (value: unknown): GraphElement =>
+  (typeof value === 'object' && value !== null && 'vertex' in value ? vertexSchema : edgeSchema).parse(value);
 
 /** The part is not what its manifest says: the backup cannot be used (GES.7040). */
 export const corruptPart = (part: PartInfo, why: string) =>
@@ -40,7 +46,7 @@ export async function readPart(
     if (!line) return;
     let record: GraphElement;
     try {
-      record = recordSchema.parse(JSON.parse(line));
+      record = parseRecord(JSON.parse(line));
     } catch {
       throw corruptPart(part, 'holds a record that is not valid');
     }
