@@ -11,6 +11,7 @@
  * | client token| PROJECT#{p}     | CLIENTTOKEN#{token} |                        |                 |                      |                 |
  * | project     | PROJECT#{p}     | PROJECT             |                        |                 |                      |                 |
  * | access key  | ACCESSKEY#{ak}  | ACCESSKEY           | PROJECT#{p}#ACCESSKEYS | {ms}#{ak}       |                      |                 |
+ * | ledger entry| JOB#{p}#{jobId} | {ledger}#{PART\|TASK}#{name} |                |                 |                      |                 |
  *
  * `{ms}` is an epoch-millisecond time padded to 15 digits, so that the index sorts by time; lists
  * read it backwards for "newest first". An access key is found by its id alone (a signed request names
@@ -51,6 +52,18 @@ export const activeJobKeys = (projectId: string, deadlineAt: number, jobId: stri
   gsi2sk: `${sortableTime(deadlineAt)}#${projectId}#${jobId}`,
 });
 export const overdueBefore = (now: number) => `${sortableTime(now)}#`;
+
+/**
+ * A job that fans out records what its tasks did (the parts they wrote, the tasks done) in a ledger:
+ * an item an entry, in a partition of the job's own, so that the job's record stays the same size
+ * whatever the job's, and no project's partition holds a big job's entries. `ledger` names the
+ * ledger (the run that started it): entries of an older one are not read.
+ */
+export const jobLedgerPartition = (projectId: string, jobId: string) => `JOB#${projectId}#${jobId}`;
+export const ledgerEntryKey = (projectId: string, jobId: string, ledger: string, entry: string): Key => ({
+  pk: jobLedgerPartition(projectId, jobId),
+  sk: `${ledger}#${entry}`,
+});
 
 /** The index range of a project's jobs created within [from, to] (epoch ms). */
 export const jobListKey = (projectId: string, from: number, to: number) => ({

@@ -7,6 +7,7 @@ import { backupStepSchema, positionsOf } from '../../lib/operations/backup/job.j
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
 import { MANIFEST_FILE, type Manifest } from '../../lib/records/backups/format.js';
 import { backupPrefix } from '../../lib/records/backups/model.js';
+import { JobRepo } from '../../lib/records/jobs/job-repo.js';
 import type { JobRecord } from '../../lib/records/jobs/model.js';
 import type { Deps } from '../../lib/runtime/deps.js';
 import { runJob } from '../../lib/runtime/run-job.js';
@@ -54,6 +55,8 @@ type Point =
   | 'before an upload'
   | 'after an upload'
   | 'after a part is recorded'
+  | 'between a part’s entry and its count'
+  | 'between a task’s entry and its count'
   | 'after a shard’s second segment is recorded'
   | 'after the manifest'
   | 'before the success';
@@ -176,6 +179,7 @@ function deliveryDeps(
     onDeath({ wake, outcome: woken });
     await alive();
   };
+  const clock = { now: () => Date.now() + offset };
   const blobs = Object.create(base.blobs) as Deps['blobs'];
   blobs.upload = async (key, body, type) => {
     await reach('before an upload');
@@ -187,28 +191,45 @@ function deliveryDeps(
     await base.blobs.put(key, body, type);
     if (key.endsWith(MANIFEST_FILE)) await reach('after the manifest');
   };
-  const jobs = Object.create(base.jobs) as Deps['jobs'];
-  jobs.recordPart = async (...args) => {
+  const store = Object.create(base.store) as Deps['store'];
+  // A ledger's entry is put, then counted on the job: a death in between leaves it uncounted.
+  store.apply = async (action) => {
     await alive();
-    const recorded = await base.jobs.recordPart(...args);
-    if (recorded) await reach('after a part is recorded');
-    if (recorded && args[3].endsWith('.1')) await reach('after a shard’s second segment is recorded');
-    return recorded;
-  };
-  jobs.progress = async (...args) => {
-    await alive();
-    const outcome = await base.jobs.progress(...args);
-    if (outcome === 'recorded') reported.push({ progress: args[3], seen: args[5] ?? 0 });
+    const outcome = await base.store.apply(action);
+    if (action.name === 'record the entry' && outcome.ok && 'put' in action) {
+      const task = String(action.put.sk).includes('#TASK#');
+      await reach(task ? 'between a task’s entry and its count' : 'between a part’s entry and its count');
+    }
     return outcome;
   };
-  const store = Object.create(base.store) as Deps['store'];
   store.transact = async (actions) => {
     await alive();
     if (actions.some((a) => 'change' in a && a.change.set?.status === 'success'))
       await reach('before the success');
     return base.store.transact(actions);
   };
-  return { ...base, blobs, jobs, store, clock: { now: () => Date.now() + offset } };
+  // The job records on that store (the repository writes through the store it is built on).
+  const { jobRetentionDays, jobStallMs } = base.config;
+  const jobs = new JobRepo(store, jobRetentionDays, jobStallMs, clock);
+  const record = jobs.record.bind(jobs);
+  const progress = jobs.progress.bind(jobs);
+  jobs.record = async (...args) => {
+    await alive();
+    const recorded = await record(...args);
+    const [, , kind, entry] = args;
+    if (recorded && kind === 'PART') {
+      await reach('after a part is recorded');
+      if (entry.name.endsWith('.1')) await reach('after a shard’s second segment is recorded');
+    }
+    return recorded;
+  };
+  jobs.progress = async (...args) => {
+    await alive();
+    const outcome = await progress(...args);
+    if (outcome === 'recorded') reported.push({ progress: args[3], seen: args[5] ?? 0 });
+    return outcome;
+  };
+  return { ...base, blobs, jobs, store, clock };
 }
 
 /**
@@ -379,6 +400,16 @@ describe('a fanned-out backup whose tasks die and come back', () => {
       order: 'newest first',
       redelivery: 'next',
       faults: [{ on: 'task 2', at: 'before an upload', how: 'dies' }],
+    },
+    {
+      name: 'a middle task dies between a part’s entry and its count, newest messages first',
+      order: 'newest first',
+      faults: [{ on: 'task 2', at: 'between a part’s entry and its count', how: 'dies' }],
+    },
+    {
+      name: 'the last task to finish dies between its entry and its count: its redelivery counts the entries and finishes',
+      order: 'in order',
+      faults: [{ on: 'task 3', at: 'between a task’s entry and its count', how: 'dies' }],
     },
     {
       name: 'the last task dies after the manifest',

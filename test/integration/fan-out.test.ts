@@ -66,7 +66,8 @@ describe('a backup that fans out', () => {
         shards: { done: 8, expected: 8 },
       },
     });
-    expect(backupTask.narrowed(job).tasksDone?.size).toBe(4);
+    expect(backupTask.narrowed(job).tally).toMatchObject({ tasks: 4, parts: 8, shards: 8 });
+    expect(await deps.jobs.entries(job, 'TASK')).toHaveLength(4);
     const stored = await readBackup(deps, { projectId: PROJECT, graphId, backupId });
     expect(stored?.manifest.files.map((f) => f.shard)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(sortRecords(stored?.records ?? [])).toEqual(sortRecords([...content.vertices, ...content.edges]));

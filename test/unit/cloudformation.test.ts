@@ -208,6 +208,7 @@ describe('IAM', () => {
     jobs: ['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt'],
     jobWorker: [
       'dynamodb:GetItem',
+      'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
       'dynamodb:ConditionCheckItem',

@@ -84,13 +84,39 @@ describe('the job repository', () => {
     expect(await t.jobs.overdue(late, 10)).toEqual([]);
   });
 
-  it('starts counting tasks afresh when a run splits its job again', async () => {
+  it('starts counting afresh, in a ledger of its own, when a run splits its job again', async () => {
     const t = await pendingJob();
     await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
     await t.jobs.startTasks('p1', t.jobId, 'run1', 2, DETAIL);
-    await t.jobs.finishTask('p1', t.jobId, 'run1', 't0');
-    await t.jobs.startTasks('p1', t.jobId, 'run1', 3, DETAIL);
-    expect(await t.job()).not.toHaveProperty('tasksDone');
+    const first = { projectId: 'p1', jobId: t.jobId, ledger: 'run1' };
+    await t.jobs.record(first, 'run1', 'TASK', { name: 't0', adds: { tasks: 1 } });
+    expect(await t.job()).toMatchObject({ ledger: 'run1', tally: { tasks: 1 } });
+    await t.jobs.take('p1', t.jobId, 'run2', t.now + 60_001, 60_000);
+    await t.jobs.startTasks('p1', t.jobId, 'run2', 3, DETAIL);
+    expect(await t.job()).toMatchObject({ ledger: 'run2', tally: {} });
+    const second = { projectId: 'p1', jobId: t.jobId, ledger: 'run2' };
+    expect(await t.jobs.entries(second, 'TASK')).toEqual([]);
+    expect(await t.jobs.entries(first, 'TASK')).toEqual([{ entry: 't0' }]);
+    // An entry of the old ledger counts no more, even from the run that owns the job.
+    expect(await t.jobs.record(first, 'run2', 'TASK', { name: 't1', adds: { tasks: 1 } })).toBeUndefined();
+  });
+
+  it('records an entry once: a duplicate adds nothing to the sums', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 2, DETAIL);
+    const job = { projectId: 'p1', jobId: t.jobId, ledger: 'run1' };
+    const part = { name: '0.0', values: { key: 'a', vertices: 3 }, adds: { parts: 1, vertices: 3 } };
+    expect(await t.jobs.record(job, 'run1', 'PART', part)).toMatchObject({
+      fresh: true,
+      job: { tally: { parts: 1, vertices: 3 } },
+    });
+    expect(await t.jobs.record(job, 'run1', 'PART', part)).toMatchObject({
+      fresh: false,
+      job: { tally: { parts: 1, vertices: 3 } },
+    });
+    expect(await t.jobs.entry(job, 'PART', '0.0')).toEqual({ entry: '0.0', key: 'a', vertices: 3 });
+    expect(await t.jobs.entry(job, 'PART', '0.1')).toBeUndefined();
   });
 
   it('lets only the owning run write progress, tasks, parts and its release', async () => {
@@ -103,17 +129,25 @@ describe('the job repository', () => {
 
     expect(await t.jobs.startTasks('p1', t.jobId, 'run2', 4, DETAIL)).toBe(false);
     expect(await t.jobs.startTasks('p1', t.jobId, 'run1', 4, DETAIL)).toBe(true);
-    expect(await t.job()).toMatchObject({ tasks: 4, parts: {}, progress: 0 });
+    expect(await t.job()).toMatchObject({ tasks: 4, ledger: 'run1', tally: {}, progress: 0 });
 
-    expect(await t.jobs.recordPart('p1', t.jobId, 'run2', 's0', { key: 'a' })).toBeUndefined();
-    expect((await t.jobs.recordPart('p1', t.jobId, 'run1', 's0', { key: 'a' }))?.parts).toEqual({
-      s0: { key: 'a' },
-    });
+    const job = { projectId: 'p1', jobId: t.jobId, ledger: 'run1' };
+    const part = (name: string) => ({ name, values: { key: name }, adds: { parts: 1 } });
+    // Another run's entry counts for nothing (what it wrote to the ledger is only read where exact).
+    expect(await t.jobs.record(job, 'run2', 'PART', part('s0'))).toBeUndefined();
+    expect(await t.job()).toMatchObject({ tally: {} });
+    expect((await t.jobs.record(job, 'run1', 'PART', part('s1')))?.job.tally).toEqual({ parts: 1 });
+    expect(await t.jobs.entries(job, 'PART')).toEqual([
+      { entry: 's0', key: 's0' },
+      { entry: 's1', key: 's1' },
+    ]);
 
-    expect(await t.jobs.finishTask('p1', t.jobId, 'run2', 't0')).toBeUndefined();
-    await t.jobs.finishTask('p1', t.jobId, 'run1', 't0');
-    const done = await t.jobs.finishTask('p1', t.jobId, 'run1', 't0');
-    expect([...((done as { tasksDone?: Set<string> })?.tasksDone ?? [])]).toEqual(['t0']);
+    const task = { name: 't0', adds: { tasks: 1 } };
+    expect(await t.jobs.record(job, 'run2', 'TASK', task)).toBeUndefined();
+    await t.jobs.record(job, 'run1', 'TASK', task);
+    const done = await t.jobs.record(job, 'run1', 'TASK', task);
+    expect(done).toMatchObject({ fresh: false, job: { tally: { parts: 1 } } });
+    expect(await t.jobs.countEntries(job, 'TASK')).toBe(1);
 
     // Held: no other run takes it until the lease runs out, or the owner gives it back.
     expect(await t.jobs.take('p1', t.jobId, 'run2', t.now + 1, 60_000)).toBeUndefined();

@@ -238,13 +238,16 @@ describe('the job center', () => {
       contentDigest: '0'.repeat(64),
       last: true,
     });
+    const record = async (shard: number, vertices: number) => {
+      const values = part(shard, vertices);
+      const adds = { parts: 1, vertices, edges: 0, shards: 1 };
+      const job = { projectId: PROJECT, jobId, ledger: 'run' };
+      const recorded = await deps.jobs.record(job, 'run', 'PART', { name: `${shard}.0`, values, adds });
+      return backupTask.narrowed(recorded?.job as never);
+    };
     // Task A records its part, then task B records its own, then B reports before A does.
-    const viewA = backupTask.narrowed(
-      (await deps.jobs.recordPart(PROJECT, jobId, 'run', '0.0', part(0, 5))) as never,
-    );
-    const viewB = backupTask.narrowed(
-      (await deps.jobs.recordPart(PROJECT, jobId, 'run', '1.0', part(1, 15))) as never,
-    );
+    const viewA = await record(0, 5);
+    const viewB = await record(1, 15);
     const b = progressOf(viewB);
     const a = progressOf(viewA);
     expect(await deps.jobs.progress(PROJECT, jobId, 'run', b.progress, b.detail, b.seen)).toBe('recorded');

@@ -6,14 +6,13 @@ import {
   FORMAT_VERSION,
   MANIFEST_FILE,
   type Manifest,
-  type PartInfo,
   partFileName,
 } from '../../records/backups/format.js';
 import { backupPrefix, type DescribedBackup, describe, isDescribed } from '../../records/backups/model.js';
 import { totals } from '../../records/graphs/counters.js';
 import { waitForWriters } from '../../records/graphs/data-repo.js';
 import { existing, GraphStatus } from '../../records/graphs/model.js';
-import type { JobDetail } from '../../records/jobs/model.js';
+import { type JobDetail, tallied } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { jobTask, type RunContext, type TaskResult } from '../../runtime/task.js';
 import {
@@ -21,6 +20,7 @@ import {
   type BackupStep,
   backupFields,
   backupStepSchema,
+  partOf,
   positionsOf,
   type ShardPosition,
 } from './job.js';
@@ -60,24 +60,25 @@ export const backupTask = jobTask<BackupJob>({
       shards,
       segmentItems,
     }));
-    // A run that took the job over from a dead one keeps what that run recorded: its parts are
-    // written and checked, its tasks done are done. Only the tasks it did not finish run again, so
-    // jobProgress goes on from where it was. A dead run that split the shards or cut the segments
-    // otherwise (another deployment's settings) is not continued: its segments would not line up.
+    // A run that took the job over from a dead one keeps that run's ledger: its parts are written
+    // and checked, its tasks done are done. Only the tasks it did not finish run again (a part they
+    // record again stays as recorded), so jobProgress goes on from where it was. A dead run that split
+    // the shards or cut the segments otherwise (another deployment's settings) is not continued: its
+    // segments would not line up.
     const takenOver =
-      job.parts !== undefined &&
-      job.tasks === groups.length &&
-      Object.values(job.parts).every((part) => part.last || part.records === segmentItems);
-    if (!takenOver && !(await startTasks(deps, job, backup, groups.length, context))) return 'lost';
-    const steps = takenOver ? all.filter((step) => !job.tasksDone?.has(String(step.task))) : all;
+      job.ledger !== undefined && job.tasks === groups.length && job.segmentItems === segmentItems;
+    const started = takenOver ? job : await startTasks(deps, job, backup, groups.length, context);
+    if (!started) return 'lost';
+    const done = takenOver ? new Set((await deps.jobs.entries(job, 'TASK')).map((t) => t.entry)) : new Set();
+    const steps = all.filter((step) => !done.has(String(step.task)));
     const [first, ...others] = steps;
-    if (!first) return finish(deps, job, backup, context);
+    if (!first) return finish(deps, started, backup, context);
     // Every task but the first goes out as a message; this delivery runs the first itself.
     await deps.queue.sendAll(
       others.map((step) => ({ projectId: job.projectId, jobId: job.jobId, step })),
       context.requestId,
     );
-    return runTask(deps, job, backup, first, context);
+    return runTask(deps, started, backup, first, context);
   },
 
   async continue(deps, job, step, context) {
@@ -149,10 +150,19 @@ async function runTask(
     );
     return 'handed-off';
   }
-  const record = await deps.jobs.finishTask(job.projectId, job.jobId, context.runId, String(step.task));
+  const record = await deps.jobs.record(job, context.runId, 'TASK', {
+    name: String(step.task),
+    adds: { tasks: 1 },
+  });
   if (!record) return 'lost';
-  const now = backupTask.narrowed(record);
-  if ((now.tasksDone?.size ?? 0) < (now.tasks ?? Number.POSITIVE_INFINITY)) return 'handed-off';
+  const now = backupTask.narrowed(record.job);
+  const total = now.tasks ?? Number.POSITIVE_INFINITY;
+  // A task done before (run again) may be the one a dead delivery recorded and never counted.
+  const done =
+    record.fresh || tallied(now, 'tasks') >= total
+      ? tallied(now, 'tasks')
+      : await deps.jobs.countEntries(now, 'TASK');
+  if (done < total) return 'handed-off';
   return finish(deps, now, backup, context);
 }
 
@@ -195,19 +205,22 @@ async function snapshotShard(
     );
     // The shard is done when no key is left to resume from.
     const last = !written.resumeKey;
-    const recorded = await deps.jobs.recordPart(
-      job.projectId,
-      job.jobId,
-      context.runId,
-      `${shard}.${segment}`,
-      { ...written.part, last },
-    );
+    const { part } = written;
+    const entry = `${shard}.${segment}`;
+    const recorded = await deps.jobs.record(job, context.runId, 'PART', {
+      name: entry,
+      values: { ...part, last },
+      adds: { parts: 1, vertices: part.vertices, edges: part.edges, shards: last ? 1 : 0 },
+    });
     if (!recorded) {
       control.lose();
-      await dropUnrecorded(deps, job, backup, file, context);
+      await dropUnrecorded(deps, job, backup, { entry, file }, context);
       return undefined;
     }
-    await reportProgress(backupTask.narrowed(recorded), context);
+    // Recorded before (a task of a dead run's ledger run again): the ledger keeps the file it lists,
+    // and this one is a stray.
+    if (!recorded.fresh) await dropUnrecorded(deps, job, backup, { entry, file }, context);
+    await reportProgress(backupTask.narrowed(recorded.job), context);
     if (!written.resumeKey) return undefined;
     segment++;
     startKey = written.resumeKey;
@@ -221,14 +234,17 @@ function shardGroups(shards: number, perTask: number): number[][] {
   return groups;
 }
 
-/** Counts the shards (the expected counts of jobDetail) and starts counting the tasks on the job. */
+/**
+ * The expected counts of jobDetail (from the graph's counters), and a ledger of this run's own for
+ * the tasks: the job as it now is, or undefined when the run lost it.
+ */
 async function startTasks(
   deps: Deps,
   job: BackupJob,
   backup: DescribedBackup,
   tasks: number,
   context: RunContext,
-): Promise<boolean> {
+): Promise<BackupJob | undefined> {
   // The counters are exact here: the graph is held and every batch is written.
   const expected = totals(await deps.data.counts(backup.graphId, backup.generation));
   const detail: JobDetail = {
@@ -236,29 +252,31 @@ async function startTasks(
     edges: { done: 0, expected: expected.edges },
     shards: { done: 0, expected: backup.shards },
   };
-  return deps.jobs.startTasks(job.projectId, job.jobId, context.runId, tasks, detail);
+  const fields = { segmentItems: deps.config.segmentItems };
+  if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, tasks, detail, fields)))
+    return undefined;
+  return { ...job, ...fields, tasks, detail, ledger: context.runId, tally: {} };
 }
 
 /**
- * A part this run uploaded but could not record (the run lost the job) is a stray: removed at once,
- * unless the job as it now is lists that very file (a duplicate of a task rewrote a file of the run
- * that ended the job, or that a run taking over kept), which is then the file it lists, byte for
- * byte. Best effort: a stray left here is still removed by the task that finishes the backup, or by
- * the clean-up of a failed one.
+ * A part this run uploaded but could not record (the run lost the job, or the ledger holds the
+ * segment already) is a stray: removed at once, unless the job's ledger lists that very file for the
+ * segment (a duplicate of a task rewrote a file of the run that ended the job, or that a run taking
+ * over kept), which is then the file it lists, byte for byte. Best effort: a stray left here is still
+ * removed by the task that finishes the backup, or by the clean-up of a failed one.
  */
 async function dropUnrecorded(
   deps: Deps,
   job: BackupJob,
   backup: DescribedBackup,
-  file: string,
+  part: { entry: string; file: string },
   context: RunContext,
 ): Promise<void> {
+  const { file } = part;
   try {
     const now = await deps.jobs.get(job.projectId, job.jobId);
-    const listed =
-      now &&
-      (now.status === 'running' || now.status === 'success') &&
-      Object.values(backupTask.narrowed(now).parts ?? {}).some((part) => part.key === file);
+    const live = now && (now.status === 'running' || now.status === 'success');
+    const listed = live && (await deps.jobs.entry(now, 'PART', part.entry))?.key === file;
     if (!listed) await deps.blobs.deletePrefix(backupPrefix(backup) + file);
   } catch (error) {
     context.log.warn('could not remove a part the run did not record', { file, error: error as Error });
@@ -287,28 +305,27 @@ async function backupOf(deps: Deps, job: BackupJob, runId: string): Promise<Desc
 }
 
 /**
- * jobDetail and jobProgress from the parts a view of the job holds. Views are taken as each part is
- * recorded (the record as it then is), so a later view holds every part an earlier one does: its
- * `seen` (the number of parts) orders them, and a report from an older view never overwrites a
- * newer one (`RunContext.report`).
+ * jobDetail and jobProgress from the sums of the parts a view of the job holds. Views are taken as
+ * each part is recorded (the record as it then is), so a later view counts every part an earlier one
+ * does: its `seen` (the number of parts) orders them, and a report from an older view never
+ * overwrites a newer one (`RunContext.report`).
  */
-export function progressOf(job: Pick<BackupJob, 'parts' | 'detail'>): {
+export function progressOf(job: Pick<BackupJob, 'tally' | 'detail'>): {
   progress: number;
   detail: JobDetail;
   seen: number;
 } {
-  const parts = Object.values(job.parts ?? {});
   const expected = job.detail;
   const shardsExpected = expected?.shards.expected ?? 1;
   const detail: JobDetail = {
-    vertices: { done: parts.reduce((n, p) => n + p.vertices, 0), expected: expected?.vertices.expected },
-    edges: { done: parts.reduce((n, p) => n + p.edges, 0), expected: expected?.edges.expected },
-    shards: { done: parts.filter((p) => p.last).length, expected: shardsExpected },
+    vertices: { done: tallied(job, 'vertices'), expected: expected?.vertices.expected },
+    edges: { done: tallied(job, 'edges'), expected: expected?.edges.expected },
+    shards: { done: tallied(job, 'shards'), expected: shardsExpected },
   };
   const total = (detail.vertices.expected ?? 0) + (detail.edges.expected ?? 0);
   const done = detail.vertices.done + detail.edges.done;
   const byRecords = total ? done / total : detail.shards.done / shardsExpected;
-  return { progress: Math.min(99, Math.floor(99 * byRecords)), detail, seen: parts.length };
+  return { progress: Math.min(99, Math.floor(99 * byRecords)), detail, seen: tallied(job, 'parts') };
 }
 
 async function reportProgress(job: BackupJob, context: RunContext) {
@@ -323,9 +340,8 @@ async function finish(
   backup: DescribedBackup,
   context: RunContext,
 ): Promise<TaskResult> {
-  const parts = Object.values(job.parts ?? {})
-    .map(({ last: _last, ...part }): PartInfo => part)
-    .sort((a, b) => a.shard - b.shard || a.segment - b.segment);
+  const entries = await deps.jobs.entries(job, 'PART');
+  const parts = entries.map(partOf).sort((a, b) => a.shard - b.shard || a.segment - b.segment);
   const digest = new ContentDigest();
   for (const part of parts) digest.merge(part.contentDigest);
   const manifest: Manifest = {
@@ -348,7 +364,17 @@ async function finish(
   };
   // The manifest is the commit marker: written once every part is stored, and only by a run that
   // still owns the job (a run that lost it stops at this report).
-  const final = progressOf(job);
+  // The job ends with the counts of every part it wrote, those the manifest holds: from the ledger's
+  // entries, exact even where a dead delivery left a part its sums do not count.
+  const final = progressOf({
+    ...job,
+    tally: {
+      parts: parts.length,
+      vertices: manifest.counts.vertices,
+      edges: manifest.counts.edges,
+      shards: entries.filter((entry) => entry.last === true).length,
+    },
+  });
   await context.report(99, final.detail, final.seen);
   const folder = backupPrefix(backup);
   await deps.blobs.put(folder + MANIFEST_FILE, JSON.stringify(manifest, null, 2), 'application/json');

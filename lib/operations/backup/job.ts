@@ -1,17 +1,22 @@
 import { z } from 'zod';
-import { partFields } from '../../records/backups/format.js';
+import { type PartInfo, partSchema } from '../../records/backups/format.js';
 import type { Job } from '../../records/jobs/model.js';
 
-/** A part file as a backup job records it: `last` when it ends its shard. */
-export const recordedPartSchema = partFields.extend({ last: z.boolean() });
-export type RecordedPart = z.infer<typeof recordedPartSchema>;
+/** A part file as its entry in the job's ledger holds it (the part, `last` when it ends its shard). */
+export function partOf(entry: Record<string, unknown>): PartInfo {
+  const { entry: _name, last: _last, ...part } = entry;
+  return partSchema.parse(part);
+}
 
 export const backupFields = z.object({
   backupId: z.string(),
-  /** the tasks the run fanned out into, those done, and the part files written so far */
+  /**
+   * The tasks its ledger's run fanned out into, and the segment size it cut shards into: a run that
+   * takes the job over keeps that ledger only when it would split and cut them the same way. The
+   * parts and the tasks done are entries of the ledger (`JobRepo.record`).
+   */
   tasks: z.number().int().optional(),
-  tasksDone: z.set(z.string()).optional(),
-  parts: z.record(z.string(), recordedPartSchema).optional(),
+  segmentItems: z.number().int().optional(),
 });
 
 /** A BackupGraph job: it writes one backup. */

@@ -1,7 +1,7 @@
 import type { BackupRecord } from '../../records/backups/model.js';
 import { waitForWriters } from '../../records/graphs/data-repo.js';
 import { GraphStatus } from '../../records/graphs/model.js';
-import type { JobDetail } from '../../records/jobs/model.js';
+import { type JobDetail, tallied } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { jobTask, type RunContext } from '../../runtime/task.js';
 import { removeBackup } from '../catalog/catalog.js';
@@ -50,7 +50,7 @@ export const deleteGraphTask = jobTask<DeleteGraphJob>({
       shards: { done: 0, expected: generations * shardCount },
     };
     if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, 0, detail))) return 'lost';
-    const fresh = { ...job, detail, parts: {}, tasksDone: new Set<string>() };
+    const fresh = { ...job, detail, ledger: context.runId, tally: {} };
     return moveOn(
       deps,
       deleteStages(deps, context),
@@ -108,7 +108,7 @@ function deleteStages(deps: Deps, context: RunContext): StagedKind<DeleteGraphJo
       return ended.ok ? 'ended' : 'lost';
     },
     async report(job) {
-      const dropped = Object.keys(job.parts ?? {}).length;
+      const dropped = tallied(job, 'drop.parts');
       const expected = job.detail?.shards.expected ?? 0;
       const progress = Math.min(99, Math.floor((99 * dropped) / Math.max(1, expected)));
       const detail = { vertices: { done: 0 }, edges: { done: 0 }, shards: { done: dropped, expected } };

@@ -1,5 +1,6 @@
 import { mapLimit, window } from '../../core/concurrency.js';
 import { GesError } from '../../core/errors.js';
+import type { Item } from '../../core/store.js';
 import { backupEvent } from '../../records/backups/events.js';
 import { ContentDigest, type Manifest, type PartInfo } from '../../records/backups/format.js';
 import { readManifest } from '../../records/backups/manifest.js';
@@ -9,7 +10,7 @@ import { countItems, emptyCounts } from '../../records/graphs/counters.js';
 import { type DataItem, toItem } from '../../records/graphs/data-keys.js';
 import { waitForWriters } from '../../records/graphs/data-repo.js';
 import { existing, type GraphElement, type GraphRecord, GraphStatus } from '../../records/graphs/model.js';
-import type { JobDetail } from '../../records/jobs/model.js';
+import { type JobDetail, tallied } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { jobTask, type RunContext } from '../../runtime/task.js';
 import {
@@ -102,7 +103,8 @@ function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> 
         return moveOn(deps, kind, job, { from: 'clear', to: 'load' }, context);
       }
       if (name === 'load') {
-        const loaded = checkContent(job, await manifestOf(job));
+        const parts = await deps.jobs.entries(job, 'PART', 'load.');
+        const loaded = checkContent(parts, await manifestOf(job));
         const now = deps.clock.now();
         // The switch: the graph runs on the restored generation from this transaction on.
         return moveOn(deps, kind, job, { from: 'load', to: 'drop', fields: { loaded } }, context, [
@@ -168,18 +170,17 @@ async function loadPart(
 }
 
 /**
- * The parts loaded hold the backup's content: every part of the manifest, by name, was loaded, their
- * digests add up to the manifest's content digest and their counts to its counts, or there is no
- * switch.
+ * The parts loaded (the load's entries in the job's ledger) hold the backup's content: every part of
+ * the manifest, by name, was loaded, their digests add up to the manifest's content digest and their
+ * counts to its counts, or there is no switch.
  */
-function checkContent(job: RestoreJob, manifest: Manifest): { vertices: number; edges: number } {
+function checkContent(entries: Item[], manifest: Manifest): { vertices: number; edges: number } {
   const digest = new ContentDigest();
   let vertices = 0;
   let edges = 0;
-  const parts = job.parts ?? {};
-  const whole = manifest.files.every((file, index) => parts[`load.${index}`]?.key === file.key);
-  for (const [entry, part] of Object.entries(parts)) {
-    if (!entry.startsWith('load.')) continue;
+  const parts = new Map(entries.map((part) => [String(part.entry), part]));
+  const whole = manifest.files.every((file, index) => parts.get(`load.${index}`)?.key === file.key);
+  for (const part of parts.values()) {
     digest.merge(String(part.digest));
     vertices += Number(part.vertices);
     edges += Number(part.edges);
@@ -198,31 +199,26 @@ function checkContent(job: RestoreJob, manifest: Manifest): { vertices: number; 
   return { vertices, edges };
 }
 
-/** Progress through the stages (load counts most), and the records loaded so far. */
+/** Progress through the stages (load counts most), and the records loaded so far, from the job's sums. */
 export function progressOf(job: RestoreJob): { progress: number; detail: JobDetail; seen: number } {
-  const entries = Object.entries(job.parts ?? {});
-  const of = (stage: string) => entries.filter(([entry]) => entry.startsWith(`${stage}.`)).map(([, p]) => p);
-  const loaded = of('load');
+  const loaded = tallied(job, 'load.parts');
   const shardsExpected = job.detail?.shards.expected ?? 1;
   const detail: JobDetail = {
-    // After the switch, what it checked (a run that took over the drop has no load entries).
+    // After the switch, what it checked (a run that took over the drop has loaded nothing itself).
     vertices: {
-      done: job.loaded?.vertices ?? loaded.reduce((n, p) => n + Number(p.vertices), 0),
+      done: job.loaded?.vertices ?? tallied(job, 'load.vertices'),
       expected: job.detail?.vertices.expected,
     },
-    edges: {
-      done: job.loaded?.edges ?? loaded.reduce((n, p) => n + Number(p.edges), 0),
-      expected: job.detail?.edges.expected,
-    },
-    shards: { done: job.loaded ? shardsExpected : loaded.length, expected: shardsExpected },
+    edges: { done: job.loaded?.edges ?? tallied(job, 'load.edges'), expected: job.detail?.edges.expected },
+    shards: { done: job.loaded ? shardsExpected : loaded, expected: shardsExpected },
   };
   const shards = Math.max(1, job.shardCount ?? 1);
   const fraction = (done: number, of: number) => Math.min(1, of ? done / of : 1);
   const stage = STAGES.indexOf((job.stage ?? 'clear') as (typeof STAGES)[number]);
-  const load = stage > 1 ? 1 : fraction(loaded.length, shardsExpected);
-  const drop = fraction(of('drop').length, shards);
+  const load = stage > 1 ? 1 : fraction(loaded, shardsExpected);
+  const drop = fraction(tallied(job, 'drop.parts'), shards);
   const progress = Math.min(99, Math.floor(90 * load + 9 * drop));
-  return { progress, detail, seen: entries.length };
+  return { progress, detail, seen: tallied(job, 'parts') };
 }
 
 /** Whether any shard of a generation holds anything: a cheap look, one item a shard at most. */
@@ -252,7 +248,7 @@ export const restoreTask = jobTask<RestoreJob>({
       // writes, and the backup may be gone: neither is waited for nor read.
       if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, 0, job.detail ?? noDetail)))
         return 'lost';
-      const fresh = { ...job, parts: {}, tasksDone: new Set<string>() };
+      const fresh = { ...job, ledger: context.runId, tally: {} };
       return moveOn(deps, kind, fresh, { from: 'drop', to: 'drop' }, context);
     }
     // Every batch that began before the graph was taken is written whole before anything is read.
@@ -265,7 +261,7 @@ export const restoreTask = jobTask<RestoreJob>({
       shards: { done: 0, expected: manifest.files.length },
     };
     if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, 0, detail))) return 'lost';
-    const fresh = { ...job, detail, parts: {}, tasksDone: new Set<string>(), shardCount: graph.shards };
+    const fresh = { ...job, detail, ledger: context.runId, tally: {}, shardCount: graph.shards };
     const target = graph.generation + 1;
     const first = (await holdsData(deps, graph, target)) ? 'clear' : 'load';
     return moveOn(

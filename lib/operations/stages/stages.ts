@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LeaseLost } from '../../core/errors.js';
-import type { JobBase, JobDetail } from '../../records/jobs/model.js';
+import { type JobBase, type JobDetail, tallied } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { RunContext, TaskResult } from '../../runtime/task.js';
 
@@ -9,10 +9,13 @@ import type { RunContext, TaskResult } from '../../runtime/task.js';
  * fanned out like a backup: its units (parts, shards) in groups, one task a group, one SQS message a
  * task. A task works on its units a slice at a time (a part, a page) and, when its budget
  * (`TASK_BUDGET_SECONDS`) is up, checkpoints and goes on in a new message; each unit done is recorded
- * on the job (`parts`, `{stage}.{unit}`) and each task done too (`tasksDone`, `{stage}.{task}`). The
- * task that finds every task of its stage done moves the job to the next stage in one conditional
- * write (`JobRepo.moveStage`), so of two finishers one moves it, and starts that stage's tasks.
- * Every write is fenced by the run (`runId`): after a takeover the new run starts its stage again.
+ * in the job's ledger (a `PART` entry `{stage}.{unit}`, with what it found) and each task done too (a
+ * `TASK` entry `{stage}.{task}`), and the job keeps their running sums (`tally`: `{stage}.parts`,
+ * `{stage}.tasks`, and every number a unit's result holds, as `{stage}.{name}`). The task that finds
+ * every task of its stage done moves the job to the next stage in one conditional write
+ * (`JobRepo.moveStage`), so of two finishers one moves it, and starts that stage's tasks. Every write
+ * is fenced by the run (`runId`): after a takeover the new run starts its stage again, in a ledger of
+ * its own.
  */
 export const stageStepSchema = z.object({
   runId: z.string(),
@@ -25,12 +28,10 @@ export const stageStepSchema = z.object({
 });
 export type StageStep = z.infer<typeof stageStepSchema>;
 
-/** What a job that runs in stages keeps on its record. */
+/** What a job that runs in stages keeps on its record (its ledger and sums are every job's). */
 export const stagedFields = z.object({
   stage: z.string().optional(),
   tasks: z.number().int().optional(),
-  tasksDone: z.set(z.string()).optional(),
-  parts: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
 export type StagedJob = JobBase & z.infer<typeof stagedFields>;
 
@@ -120,33 +121,31 @@ export async function runStageTask<J extends StagedJob>(
         state = slice.state;
         continue;
       }
-      const recorded = await deps.jobs.recordPart(
-        job.projectId,
-        job.jobId,
-        context.runId,
-        `${step.stage}.${unit}`,
-        slice.result,
-      );
+      const recorded = await deps.jobs.record(job, context.runId, 'PART', {
+        name: `${step.stage}.${unit}`,
+        values: slice.result,
+        adds: unitSums(step.stage, slice.result),
+      });
       if (!recorded) return 'lost';
-      await kind.report(kind.narrowed(recorded));
+      await kind.report(kind.narrowed(recorded.job));
       break;
     }
   }
-  const record = await deps.jobs.finishTask(
-    job.projectId,
-    job.jobId,
-    context.runId,
-    `${step.stage}.${step.task}`,
-  );
+  const record = await deps.jobs.record(job, context.runId, 'TASK', {
+    name: `${step.stage}.${step.task}`,
+    adds: { [`${step.stage}.tasks`]: 1 },
+  });
   if (!record) return 'lost';
-  return settle(deps, kind, kind.narrowed(record), step.stage, context);
+  return settle(deps, kind, kind.narrowed(record.job), step.stage, context, record.fresh);
 }
 
 /**
  * After a task of stage `name`: the task that finds all of the stage's tasks done moves the job on.
  * One that finds the job already in the next stage sends that stage's tasks again, since its finisher
  * may have died between the move and the messages (a duplicate task does its units again, which is
- * idempotent: puts, deletes and recorded entries of fixed names).
+ * idempotent: puts, deletes and recorded entries of fixed names). The sums say how many tasks are
+ * done; a task recorded before (`fresh` false: run again) counts the ledger's entries instead, since
+ * it may be the one a dead delivery recorded and never added to the sums.
  */
 async function settle<J extends StagedJob>(
   deps: Deps,
@@ -154,10 +153,12 @@ async function settle<J extends StagedJob>(
   job: J,
   name: string,
   context: RunContext,
+  fresh = true,
 ): Promise<TaskResult> {
   const stage = await kind.stage(job, name);
   const total = groupsOf(stage.units, deps.config.shardsPerTask).length;
-  const done = [...(job.tasksDone ?? [])].filter((t) => t.startsWith(`${name}.`)).length;
+  const counted = tallied(job, `${name}.tasks`);
+  const done = fresh || counted >= total ? counted : await deps.jobs.countEntries(job, 'TASK', `${name}.`);
   if (done < total) return 'handed-off';
   if (job.stage === name) return kind.stageDone(job, name);
   const next = kind.next(name);
@@ -165,6 +166,18 @@ async function settle<J extends StagedJob>(
     await send(deps, job, tasksOf(deps, await kind.stage(job, next), context.runId), context);
   }
   return 'handed-off';
+}
+
+/**
+ * What a unit done adds to the job's sums: one part in all and one of its stage, and every number its
+ * result holds (a load's vertices and edges, a drop's items), under its stage's name.
+ */
+function unitSums(stage: string, result: State): Record<string, number> {
+  const sums: Record<string, number> = { parts: 1, [`${stage}.parts`]: 1 };
+  for (const [name, value] of Object.entries(result)) {
+    if (typeof value === 'number' && Number.isFinite(value)) sums[`${stage}.${name}`] = value;
+  }
+  return sums;
 }
 
 async function send(deps: Deps, job: JobBase, steps: StageStep[], context: RunContext) {

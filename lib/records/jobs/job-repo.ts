@@ -3,7 +3,9 @@ import {
   activeJobKeys,
   jobIndexKeys,
   jobKey,
+  jobLedgerPartition,
   jobListKey,
+  ledgerEntryKey,
   overdueBefore,
 } from '../../core/keys.js';
 import {
@@ -11,6 +13,7 @@ import {
   type Item,
   pages,
   type Query,
+  queryAll,
   type Store,
   type Update,
   when,
@@ -23,6 +26,21 @@ import { isTerminal, type JobBase, type JobDetail, type JobRecord } from './mode
 export type JobEnd = { status: 'success' } | { status: 'failed'; code: string; message: string };
 
 type JobIds = Pick<JobBase, 'projectId' | 'jobId'>;
+
+/** The two kinds of ledger entries: a unit of work recorded (a part), and a task done. */
+export type EntryKind = 'PART' | 'TASK';
+
+/**
+ * What a task records in its job's ledger: the entry's name (what it is: recording it again is a
+ * duplicate), what it holds, and what it adds to the job's running sums (`tally`).
+ */
+export type Entry = { name: string; values?: Item; adds: Record<string, number> };
+
+/**
+ * Entries are read only while their job runs; they expire on their own a month (beyond the jobs'
+ * retention) after they were written, long after any job that wrote them has ended.
+ */
+const ENTRY_GRACE_DAYS = 30;
 
 const running = when.eq('status', 'running');
 const ownedBy = (runId: string) => when.and(running, when.eq('runId', runId));
@@ -186,22 +204,106 @@ export class JobRepo {
     return now?.status === 'running' && now.runId === runId ? 'stale' : 'lost';
   }
 
-  /** A run splits its job into `tasks` tasks: the record starts counting them. */
-  async startTasks(projectId: string, jobId: string, runId: string, tasks: number, detail: JobDetail) {
+  /**
+   * A run splits its job into `tasks` tasks and starts a ledger of its own (named by the run): the
+   * running sums start at zero, and what an earlier run recorded counts no more. `fields` are set
+   * with it.
+   */
+  async startTasks(
+    projectId: string,
+    jobId: string,
+    runId: string,
+    tasks: number,
+    detail: JobDetail,
+    fields: Item = {},
+  ) {
     return this.owned(projectId, jobId, runId, {
-      set: { tasks, parts: {}, detail, progress: 0 },
-      remove: ['tasksDone', 'reportedParts'],
+      set: { ...fields, tasks, detail, progress: 0, ledger: runId, tally: {} },
+      remove: ['reportedParts'],
     });
   }
 
-  /** Records one entry of the job's `parts` map; idempotent (the entry's name says what it is). */
-  async recordPart(projectId: string, jobId: string, runId: string, entry: string, part: object) {
-    return this.ownedReturning(projectId, jobId, runId, { set: { [`parts.${entry}`]: part } });
+  /**
+   * Records an entry in the job's ledger (`job.ledger`) and, when it is new, adds it to the job's
+   * running sums as the run that owns the job: an entry recorded already (a duplicate delivery, a
+   * task run again) adds nothing. Two writes, not a transaction: the entry goes in the ledger's own
+   * partition, and the job's record, which every task of a big job writes, takes a plain update that
+   * never meets a transaction's conflict. A run that dies between them leaves an entry its sums do
+   * not count: sums are progress, and what must be exact reads the entries (`entries`,
+   * `countEntries`). Returns the job as it now is and whether the entry is new, or undefined when the
+   * run no longer owns the job on that ledger.
+   */
+  async record(
+    job: JobIds & Pick<JobBase, 'ledger'>,
+    runId: string,
+    kind: EntryKind,
+    entry: Entry,
+  ): Promise<{ job: JobRecord; fresh: boolean } | undefined> {
+    const { projectId, jobId, ledger } = job;
+    if (!ledger) throw new Error(`job ${jobId} has no ledger: its run did not start its tasks`);
+    const put = await this.store.apply({
+      name: 'record the entry',
+      table: 'control',
+      put: {
+        ...ledgerEntryKey(projectId, jobId, ledger, `${kind}#${entry.name}`),
+        ...entry.values,
+        entry: entry.name,
+        expiresAt: this.expiry(this.clock.now()) + ENTRY_GRACE_DAYS * 86_400,
+      },
+      if: when.absent('pk'),
+    });
+    const onLedger = when.and(ownedBy(runId), when.eq('ledger', ledger));
+    if (put.ok) {
+      const add = Object.fromEntries(Object.entries(entry.adds).map(([name, n]) => [`tally.${name}`, n]));
+      const item = await this.store.updateReturning({
+        ...this.ownedAction(projectId, jobId, runId, { add }),
+        name: 'count the entry',
+        if: onLedger,
+      });
+      return item && { job: toJob(item), fresh: true };
+    }
+    const now = await this.get(projectId, jobId);
+    const owned = now?.status === 'running' && now.runId === runId && now.ledger === ledger;
+    return owned ? { job: now, fresh: false } : undefined;
   }
 
-  /** Counts a task done (a set, so a duplicate delivery counts once); returns the job as it now is. */
-  async finishTask(projectId: string, jobId: string, runId: string, task: string) {
-    return this.ownedReturning(projectId, jobId, runId, { add: { tasksDone: new Set([task]) } });
+  /** How many entries of a kind whose names begin with `prefix` the job's ledger holds. */
+  async countEntries(job: JobIds & Pick<JobBase, 'ledger'>, kind: EntryKind, prefix = ''): Promise<number> {
+    if (!job.ledger) return 0;
+    let count = 0;
+    for await (const page of pages(this.store, this.ledgerQuery(job, kind, prefix, true)))
+      count += page.count;
+    return count;
+  }
+
+  /** The entries of a kind in the job's ledger whose names begin with `prefix`, in name order. */
+  async entries(job: JobIds & Pick<JobBase, 'ledger'>, kind: EntryKind, prefix = ''): Promise<Item[]> {
+    if (!job.ledger) return [];
+    const items = await queryAll(this.store, this.ledgerQuery(job, kind, prefix));
+    return items.map(withoutEntryKeys);
+  }
+
+  private ledgerQuery(job: JobIds & Pick<JobBase, 'ledger'>, kind: EntryKind, prefix: string, count = false) {
+    return {
+      table: 'control',
+      pk: jobLedgerPartition(job.projectId, job.jobId),
+      range: { beginsWith: `${job.ledger}#${kind}#${prefix}` },
+      ...(count && { count }),
+    } satisfies Query;
+  }
+
+  /** One entry of the job's ledger, if recorded. */
+  async entry(
+    job: JobIds & Pick<JobBase, 'ledger'>,
+    kind: EntryKind,
+    name: string,
+  ): Promise<Item | undefined> {
+    if (!job.ledger) return undefined;
+    const item = await this.store.get(
+      'control',
+      ledgerEntryKey(job.projectId, job.jobId, job.ledger, `${kind}#${name}`),
+    );
+    return item && withoutEntryKeys(item);
   }
 
   /**
@@ -253,11 +355,6 @@ export class JobRepo {
     return Math.floor(at / 1000) + this.retentionDays * 86_400;
   }
 
-  private async ownedReturning(projectId: string, jobId: string, runId: string, change: Update) {
-    const item = await this.store.updateReturning(this.ownedAction(projectId, jobId, runId, change));
-    return item && toJob(item);
-  }
-
   private async owned(projectId: string, jobId: string, runId: string, change: Update) {
     return (await this.store.apply(this.ownedAction(projectId, jobId, runId, change))).ok;
   }
@@ -278,4 +375,9 @@ export class JobRepo {
 
 function toJob(item: Item): JobRecord {
   return withoutKeys(item) as JobRecord;
+}
+
+function withoutEntryKeys(item: Item): Item {
+  const { expiresAt: _expiresAt, ...entry } = withoutKeys(item);
+  return entry;
 }

@@ -60,6 +60,9 @@ export type JobBase = {
   requestId?: string;
   /** DynamoDB TTL, epoch seconds: set when the job ends. */
   expiresAt?: number;
+  /** A job that fans out: the ledger its entries are recorded in (`JobRepo.record`), and their sums. */
+  ledger?: string;
+  tally?: Record<string, number>;
 };
 
 /** A job of one kind, with the fields only that kind carries. */
@@ -67,5 +70,8 @@ export type Job<K extends JobKind, Fields extends object = object> = JobBase & {
 
 /** A job as read back, of whatever kind: narrowed by its kind's task. */
 export type JobRecord = JobBase & Record<string, unknown>;
+
+/** A running sum of the job's ledger: 0 until something adds to it. */
+export const tallied = (job: Pick<JobBase, 'tally'>, name: string): number => job.tally?.[name] ?? 0;
 
 export const isTerminal = (status: JobStatus) => status === 'success' || status === 'failed';
