@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ContentDigest, partFileName, recordLine } from '../../lib/records/backups/format.js';
 import { toItem } from '../../lib/records/graphs/data-keys.js';
@@ -54,6 +55,19 @@ describe('ContentDigest', () => {
   it('is 64 hex characters, all zeros for nothing', () => {
     expect(digestOf([])).toBe('0'.repeat(64));
     expect(digestOf(['x'])).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('is the sum of the lines’ SHA-256 modulo 2^256, as the format defines it, over many lines', () => {
+    // Enough lines that the sum wraps around 2^256 many times and is reduced on the way.
+    const lines = Array.from({ length: 3000 }, (_, i) => `{"vertex":"${i}","label":"l","properties":{}}`);
+    const sha = (line: string) => BigInt(`0x${createHash('sha256').update(line, 'utf8').digest('hex')}`);
+    const sum = lines.reduce((n, line) => (n + sha(line)) % 2n ** 256n, 0n);
+    expect(digestOf(lines)).toBe(sum.toString(16).padStart(64, '0'));
+    // A digest merged into a sum near 2^256 wraps the same way.
+    const near = new ContentDigest();
+    near.merge('f'.repeat(64));
+    near.merge(digestOf(['a']));
+    expect(near.hex()).toBe(((2n ** 256n - 1n + sha('a')) % 2n ** 256n).toString(16).padStart(64, '0'));
   });
 });
 

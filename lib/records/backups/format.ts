@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { type DataItem, fromItem } from '../graphs/data-keys.js';
 import { type GraphElement, isVertex } from '../graphs/model.js';
@@ -17,12 +17,20 @@ export const MANIFEST_FILE = 'manifest.json';
 export const partFileName = (shard: number, segment: number, runId: string) =>
   `part-${String(shard).padStart(5, '0')}-${String(segment).padStart(3, '0')}-${runId.slice(0, 8)}.jsonl.gz`;
 
-const sorted = (props: Record<string, string[]>) =>
-  Object.fromEntries(
-    Object.keys(props)
-      .sort()
-      .map((k) => [k, props[k]]),
-  );
+/**
+ * The properties with their names in sorted order (as an object orders them: integer-like names
+ * first, ascending). Names most often come sorted already (the restore writes them so), and then the
+ * object itself is its own spelling: no copy.
+ */
+function sorted(props: Record<string, string[]>): Record<string, string[]> {
+  const keys = Object.keys(props);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      return Object.fromEntries(keys.sort().map((k) => [k, props[k] as string[]]));
+    }
+  }
+  return props;
+}
 
 /** The one spelling of a record: keys in the data-plane order, properties sorted (no newline). */
 export function canonicalLine(record: GraphElement): string {
@@ -36,25 +44,38 @@ export function canonicalLine(record: GraphElement): string {
 export const recordLine = (item: DataItem): string => canonicalLine(fromItem(item));
 
 const MOD = 1n << 256n;
+/** Lines added between reductions modulo 2^256: the sum outgrows 256 bits by 20 at most. */
+const REDUCE_EVERY = 1 << 20;
 
 /**
  * An order-independent digest of a set of records: the sum, modulo 2^256, of each canonical line's
  * SHA-256. Parts digested apart add up to the digest of the whole, whatever the shard order, and
- * unlike XOR a record present twice does not cancel out.
+ * unlike XOR a record present twice does not cancel out. Every backed-up and restored element goes
+ * through `add`: the one-shot `hash` and a reduction once in a while, rather than a Hash object and a
+ * reduction a line, halve its cost.
  */
 export class ContentDigest {
   private sum = 0n;
+  private added = 0;
 
   add(line: string): void {
-    this.sum = (this.sum + BigInt(`0x${createHash('sha256').update(line).digest('hex')}`)) % MOD;
+    this.sum += BigInt(`0x${hash('sha256', line)}`);
+    if (++this.added === REDUCE_EVERY) this.reduce();
   }
 
   merge(hex: string): void {
-    this.sum = (this.sum + BigInt(`0x${hex}`)) % MOD;
+    this.sum += BigInt(`0x${hex}`);
+    this.reduce();
   }
 
   hex(): string {
+    this.reduce();
     return this.sum.toString(16).padStart(64, '0');
+  }
+
+  private reduce(): void {
+    this.sum %= MOD;
+    this.added = 0;
   }
 }
 
