@@ -12,6 +12,7 @@
  * | project     | PROJECT#{p}     | PROJECT             |                        |                 |                      |                 |
  * | access key  | ACCESSKEY#{ak}  | ACCESSKEY           | PROJECT#{p}#ACCESSKEYS | {ms}#{ak}       |                      |                 |
  * | ledger entry| JOB#{p}#{jobId} | {ledger}#{PART\|TASK}#{name} |                |                 |                      |                 |
+ * | garbage     | GARBAGE#{graphId} | GENERATIONS#{from}-{to} |                     |                 | GARBAGE              | {ms}#{graphId}#{from} |
  *
  * `{ms}` is an epoch-millisecond time padded to 15 digits, so that the index sorts by time; lists
  * read it backwards for "newest first". An access key is found by its id alone (a signed request names
@@ -93,6 +94,21 @@ export const duePolicyKeys = (projectId: string, graphId: string, nextRunAt: num
   gsi2sk: `${sortableTime(nextRunAt)}#${projectId}#${graphId}`,
 });
 export const dueBefore = (now: number) => `${sortableTime(now)}#~`;
+
+/**
+ * Generations of a graph's data that no reader sees and no job drops any more (what a failed restore
+ * loaded or replaced, what a failed deletion left): the garbage collector's list, in a sparse index
+ * (gsi2) by when they were discarded, oldest first.
+ */
+export const GARBAGE = 'GARBAGE';
+export const garbageKey = (graphId: string, from: number, to: number): Key => ({
+  pk: `GARBAGE#${graphId}`,
+  sk: `GENERATIONS#${from}-${to}`,
+});
+export const garbageIndexKeys = (since: number, graphId: string, from: number) => ({
+  gsi2pk: GARBAGE,
+  gsi2sk: `${sortableTime(since)}#${graphId}#${from}`,
+});
 
 /** An `X-Client-Token` of the project, for 8 hours (TTL). */
 export const clientTokenKey = (projectId: string, token: string): Key => ({

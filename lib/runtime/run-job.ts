@@ -121,11 +121,14 @@ async function failRun(
   reason: { code: string; message: string },
 ): Promise<RunOutcome> {
   const end = { status: 'failed' as const, ...reason };
-  if (!(await deps.store.transact(task.failActions(deps, job, end, deps.clock.now(), runId))).ok) {
+  // The job as the run left it, not as it was taken: what the run did since (a restore's target)
+  // says what to release and what to discard. The ending is conditional on the run all the same.
+  const now = (await deps.jobs.get(job.projectId, job.jobId)) ?? job;
+  if (!(await deps.store.transact(task.failActions(deps, now, end, deps.clock.now(), runId))).ok) {
     return 'lease-lost';
   }
-  await cleanUp(deps, task, job);
-  await announceEnd(deps, task, job);
+  await cleanUp(deps, task, now);
+  await announceEnd(deps, task, now);
   return 'failed';
 }
 

@@ -40,7 +40,7 @@ export type TaskSpec<J extends JobBase> = {
   continue?(deps: Deps, job: J, step: unknown, context: RunContext): Promise<TaskResult>;
   /** The actions that end the job failed and release what it holds, in one transaction. */
   failActions(
-    deps: Pick<Deps, 'jobs' | 'graphs' | 'backups' | 'projects'>,
+    deps: Pick<Deps, 'jobs' | 'graphs' | 'backups' | 'projects' | 'data'>,
     job: J,
     end: Failed,
     at: number,
@@ -62,7 +62,7 @@ export type JobTask = {
   run(deps: Deps, job: JobRecord, context: RunContext): Promise<TaskResult>;
   continue(deps: Deps, job: JobRecord, step: unknown, context: RunContext): Promise<TaskResult>;
   failActions(
-    deps: Pick<Deps, 'jobs' | 'graphs' | 'backups' | 'projects'>,
+    deps: Pick<Deps, 'jobs' | 'graphs' | 'backups' | 'projects' | 'data'>,
     job: JobRecord,
     end: Failed,
     at: number,

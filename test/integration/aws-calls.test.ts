@@ -25,6 +25,7 @@ import { getJob, listJobs } from '../../lib/operations/catalog/jobs.js';
 import { deleteGraph } from '../../lib/operations/delete-graph/delete-graph.js';
 import { exportBackup } from '../../lib/operations/export/export-backup.js';
 import { addElements, summarize } from '../../lib/operations/graphs/data-plane.js';
+import { collectGarbage } from '../../lib/operations/graphs/garbage.js';
 import { createGraph, getGraph, listGraphs } from '../../lib/operations/graphs/graphs.js';
 import { startGraph, stopGraph } from '../../lib/operations/graphs/lifecycle.js';
 import { importBackup } from '../../lib/operations/import/import-backup.js';
@@ -237,6 +238,20 @@ describe('the AWS calls each function makes', () => {
       jobTasks,
     );
     expect(failed).toContain(abandoned.jobId);
+
+    // A graph deletion nobody runs, failed by the sweeper, and the collector dropping what it left.
+    const { graph: doomed } = await createGraph(graphs, { projectId: PROJECT, name: 'abandoned' });
+    await addElements(data, { projectId: PROJECT, graphName: 'abandoned', elements: vertices.slice(0, 5) });
+    const abandonedDeletion = await deleteGraph(graphs, {
+      projectId: PROJECT,
+      graphId: doomed.graphId,
+      keepBackup: false,
+    });
+    const sweeper = deps.sweepJobs({ now: () => Date.now() + 86_400_000 });
+    expect((await sweepOverdueJobs(sweeper, jobTasks)).failed).toContain(abandonedDeletion.jobId);
+    // A later sweep, past the failure's stall window, drops it all and forgets the mark.
+    const laterSweeper = deps.sweepJobs({ now: () => Date.now() + 2 * 86_400_000 });
+    expect((await collectGarbage(laterSweeper, () => false)).ranges).toBeGreaterThan(0);
 
     await withWorker(async () => {
       const deletion = await deleteGraph(graphs, { ...ids, keepBackup: false, requestId: 'r4' });

@@ -8,18 +8,21 @@ import { startBackup } from '../../lib/operations/backup/start-backup.js';
 import { deleteBackup } from '../../lib/operations/catalog/catalog.js';
 import { deleteGraph } from '../../lib/operations/delete-graph/delete-graph.js';
 import { addElements } from '../../lib/operations/graphs/data-plane.js';
+import { collectGarbage } from '../../lib/operations/graphs/garbage.js';
 import { stopGraph } from '../../lib/operations/graphs/lifecycle.js';
 import { restoreGraph } from '../../lib/operations/restore/restore-graph.js';
 import { readManifest } from '../../lib/records/backups/manifest.js';
 import { type BackupRecord, backupPrefix } from '../../lib/records/backups/model.js';
-import { fromItem } from '../../lib/records/graphs/data-keys.js';
+import { totals } from '../../lib/records/graphs/counters.js';
+import { fromItem, toItem } from '../../lib/records/graphs/data-keys.js';
 import { JobRepo } from '../../lib/records/jobs/job-repo.js';
 import type { JobRecord } from '../../lib/records/jobs/model.js';
 import type { Deps } from '../../lib/runtime/deps.js';
 import { runJob } from '../../lib/runtime/run-job.js';
+import { sweepOverdueJobs } from '../../lib/runtime/sweep.js';
 import { LOCAL_AWS } from '../../local/emulators.js';
 import type { Poller } from '../../local/sqs-poller.js';
-import { PROJECT, seedGraph, socialGraph, sortRecords } from './fixtures.js';
+import { PROJECT, readBackup, seedGraph, socialGraph, sortRecords } from './fixtures.js';
 import { type IsolatedStack, isolatedStack, startWorker } from './support.js';
 
 /**
@@ -351,4 +354,121 @@ describe('a restore taken over after its switch', () => {
     const keys = await keysOfGraph(graphId);
     expect(keys.filter((k) => !k.startsWith(`${graphId}#2#`))).toEqual([]);
   }, 60_000);
+});
+
+describe('what a failed job leaves', () => {
+  /**
+   * The collector, past the stall window of every mark (some made by a sweeper whose clock was ahead),
+   * called until no mark of the graph is left.
+   */
+  async function collectAll(deps: Deps, graphId: string, slicesACall = Number.POSITIVE_INFINITY) {
+    const later = { ...deps, clock: { now: () => Date.now() + 10 * deps.config.jobStallMs } };
+    for (let calls = 1; ; calls++) {
+      let slices = 0;
+      await collectGarbage(later, () => slices++ >= slicesACall);
+      const marks = await stack.deps.data.garbage(100);
+      if (!marks.some((mark) => mark.graphId === graphId)) return calls;
+    }
+  }
+
+  it('is dropped by the collector in slices while the next restore loads a generation never given before', async () => {
+    const content = socialGraph(40);
+    const records = sortRecords([...content.vertices, ...content.edges]);
+    const { graphId } = await seedGraph(stack.deps, content);
+    const inParts = configured({ SHARDS_PER_TASK: '256', SEGMENT_ITEMS: '5' });
+    const backUp = async () => {
+      const { jobId, backupId } = await startBackup(inParts, { projectId: PROJECT, graphId });
+      expect(await runJob(inParts, jobTasks, { projectId: PROJECT, jobId }, { attempt: 1 })).toBe(
+        'succeeded',
+      );
+      return backupId;
+    };
+    const good = await backUp();
+    const bad = await backUp();
+    // The bad backup's last part is damaged: a restore of it loads every other part, then fails.
+    const stored = await readBackup(stack.deps, { projectId: PROJECT, graphId, backupId: bad });
+    const last = stored?.manifest.files.filter((f) => f.records > 0).at(-1);
+    const folder = backupPrefix({ projectId: PROJECT, graphId, backupId: bad });
+    await stack.deps.blobs.put(`${folder}${last?.key}`, 'not gzip at all', 'application/gzip');
+    await stopGraph(stack.deps, { projectId: PROJECT, graphId });
+
+    const failed = await restoreGraph(inParts, { projectId: PROJECT, graphId, backupId: bad });
+    expect(await runJob(inParts, jobTasks, { projectId: PROJECT, jobId: failed.jobId }, { attempt: 1 })).toBe(
+      'failed',
+    );
+    expect(await stack.deps.graphs.get(PROJECT, graphId)).toMatchObject({
+      status: '900',
+      generation: 1,
+      lastGeneration: 2,
+    });
+    expect((await keysOfGraph(graphId)).filter((k) => k.startsWith(`${graphId}#2#`)).length).toBeGreaterThan(
+      10,
+    );
+    expect(await stack.deps.data.garbage(100)).toContainEqual(
+      expect.objectContaining({ graphId, from: 2, to: 2, shards: 8 }),
+    );
+
+    // The collector drops one item a call while the next restore loads the good backup.
+    const tiny = configured({ QUERY_PAGE_SIZE: '1', DROP_PAGES: '1' });
+    const { jobId } = await restoreGraph(inParts, { projectId: PROJECT, graphId, backupId: good });
+    const [restored, calls] = await Promise.all([
+      runJob(inParts, jobTasks, { projectId: PROJECT, jobId }, { attempt: 1 }),
+      collectAll(tiny, graphId, 1),
+    ]);
+
+    expect(restored).toBe('succeeded');
+    expect(calls).toBeGreaterThan(10);
+    expect(await stack.deps.graphs.get(PROJECT, graphId)).toMatchObject({
+      status: '200',
+      generation: 3,
+      lastGeneration: 3,
+    });
+    expect(await contentOf(graphId)).toEqual(records);
+    const keys = await keysOfGraph(graphId);
+    expect(keys.filter((k) => !k.startsWith(`${graphId}#3#`))).toEqual([]);
+    expect(keys).toHaveLength(records.length);
+    // The discarded generation's counters went with its data.
+    expect(totals(await stack.deps.data.counts(graphId, 2))).toEqual({ vertices: 0, edges: 0 });
+  }, 60_000);
+
+  it('keeps a mark for the stall window: what a task of the failed run writes late is dropped too', async () => {
+    const { graphId } = await backedUpThenChanged(10, 5);
+    const at = Date.now();
+    await stack.deps.store.transact([
+      stack.deps.data.discard({ projectId: PROJECT, graphId }, 8, { from: 5, to: 5 }, at),
+    ]);
+    const now = { ...stack.deps, clock: { now: () => at } };
+    await collectGarbage(now, () => false);
+    // A task of the failed run, still loading, writes after the collector's first pass.
+    await stack.deps.data.load([toItem(graphId, 5, 8, { vertex: 'late', label: 'user', properties: {} })]);
+    expect(await stack.deps.data.garbage(100)).toContainEqual(expect.objectContaining({ graphId, from: 5 }));
+    expect(await collectAll(stack.deps, graphId)).toBe(1);
+    expect((await keysOfGraph(graphId)).filter((k) => k.startsWith(`${graphId}#5#`))).toEqual([]);
+  });
+
+  it('of a graph deletion that never ran is dropped by the collector, every generation of it', async () => {
+    const { graphId, backupId } = await backedUpThenChanged(20, 5);
+    // Restored once, so that two generations were given.
+    const { jobId: restore } = await restoreGraph(stack.deps, { projectId: PROJECT, graphId, backupId });
+    expect(await runJob(stack.deps, jobTasks, { projectId: PROJECT, jobId: restore }, { attempt: 1 })).toBe(
+      'succeeded',
+    );
+    await addElements(stack.deps, {
+      projectId: PROJECT,
+      graphName: (await stack.deps.graphs.get(PROJECT, graphId))?.name ?? '',
+      elements: [{ vertex: 'since', label: 'user', properties: {} }],
+    });
+    const { jobId } = await deleteGraph(stack.deps, { projectId: PROJECT, graphId, keepBackup: false });
+
+    // Its message is never delivered: the sweeper fails it once it is past its deadline.
+    const later = { ...stack.deps, clock: { now: () => Date.now() + stack.deps.config.jobStallMs + 60_000 } };
+    expect((await sweepOverdueJobs(later, jobTasks)).failed).toContain(jobId);
+    expect(await stack.deps.data.garbage(100)).toContainEqual(
+      expect.objectContaining({ graphId, from: 1, to: 3 }),
+    );
+    expect((await keysOfGraph(graphId)).length).toBeGreaterThan(0);
+
+    await collectAll(stack.deps, graphId);
+    expect(await keysOfGraph(graphId)).toEqual([]);
+  });
 });

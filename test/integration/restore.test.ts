@@ -3,6 +3,7 @@ import { jobTasks } from '../../lib/composition/tasks.js';
 import type { GesError } from '../../lib/core/errors.js';
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
 import { addElements, summarize } from '../../lib/operations/graphs/data-plane.js';
+import { collectGarbage } from '../../lib/operations/graphs/garbage.js';
 import { countGraph } from '../../lib/operations/graphs/graphs.js';
 import { startGraph, stopGraph } from '../../lib/operations/graphs/lifecycle.js';
 import { restoreGraph } from '../../lib/operations/restore/restore-graph.js';
@@ -37,6 +38,12 @@ async function contentOf(graphId: string) {
       records.push(...page.map(fromItem));
   }
   return sortRecords(records);
+}
+
+/** The garbage collector, past the stall window of every failure so far, until it has dropped it all. */
+async function collectAll() {
+  const later = { ...deps, clock: { now: () => Date.now() + deps.config.jobStallMs + 1 } };
+  while ((await deps.data.garbage(1)).length) await collectGarbage(later, () => false);
 }
 
 async function countGeneration(graphId: string, generation: number) {
@@ -98,7 +105,9 @@ describe('starting a graph from a backup', () => {
     expect(job?.failReason).toContain(part?.key);
     expect(await deps.graphs.get(PROJECT, graphId)).toMatchObject({ status: '900', generation: 1 });
     expect(await contentOf(graphId)).toEqual(changed);
-    // nothing is left in the generation the restore loaded into
+    // what the restore loaded is discarded, and the collector leaves nothing of it
+    expect(await deps.data.garbage(100)).toContainEqual(expect.objectContaining({ graphId, from: 2, to: 2 }));
+    await collectAll();
     expect(await countGeneration(graphId, 2)).toEqual({ vertexNum: 0, edgeNum: 0 });
   });
 
@@ -120,6 +129,8 @@ describe('starting a graph from a backup', () => {
     expect(job?.failReason).toMatch(/does not match the backup/);
     expect(await deps.graphs.get(PROJECT, graphId)).toMatchObject({ status: '900', generation: 1 });
     expect(await contentOf(graphId)).toEqual(changed);
+    expect(await countGeneration(graphId, 2)).not.toEqual({ vertexNum: 0, edgeNum: 0 });
+    await collectAll();
     expect(await countGeneration(graphId, 2)).toEqual({ vertexNum: 0, edgeNum: 0 });
   });
 

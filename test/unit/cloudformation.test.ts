@@ -248,7 +248,9 @@ describe('IAM', () => {
     requestBackup: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage'],
     sweepJobs: [
       'dynamodb:GetItem',
+      'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
       'dynamodb:Query',
       'dynamodb:BatchWriteItem',
       's3:DeleteObject',

@@ -1,6 +1,6 @@
 import type { BackupRecord } from '../../records/backups/model.js';
 import { waitForWriters } from '../../records/graphs/data-repo.js';
-import { GraphStatus } from '../../records/graphs/model.js';
+import { dataGenerations, GraphStatus } from '../../records/graphs/model.js';
 import { type JobDetail, tallied } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { jobTask, type RunContext } from '../../runtime/task.js';
@@ -40,10 +40,11 @@ export const deleteGraphTask = jobTask<DeleteGraphJob>({
   async run(deps, job, context) {
     // Every batch that began before the graph was taken is written whole before anything is read.
     await waitForWriters(deps, job, deps.clock, deps.config.batchLeaseSeconds * 1000);
-    const graph = await deps.graphs.get(job.projectId, job.graphId);
-    // Up to the generation after the current one: a restore that failed may have left some there.
-    const generations = graph ? graph.generation + 1 : 0;
-    const shardCount = graph?.shards ?? 0;
+    // Known since the request (a job of an older version reads them from the graph).
+    const graph =
+      job.generations === undefined ? await deps.graphs.get(job.projectId, job.graphId) : undefined;
+    const generations = job.generations ?? (graph ? dataGenerations(graph) : 0);
+    const shardCount = job.shardCount ?? graph?.shards ?? 0;
     const detail: JobDetail = {
       vertices: { done: 0 },
       edges: { done: 0 },
@@ -64,9 +65,13 @@ export const deleteGraphTask = jobTask<DeleteGraphJob>({
     return runStageTask(deps, deleteStages(deps, context), job, stageStepSchema.parse(step), context);
   },
 
+  /** The graph is gone for every caller; what is left of its data goes to the garbage collector. */
   failActions: (deps, job, end, at, runId) => [
     deps.jobs.end(job, end, at, runId),
     deps.graphs.release(job, job.jobId, GraphStatus.deleted, at),
+    ...(job.generations && job.shardCount
+      ? [deps.data.discard(job, job.shardCount, { from: 1, to: job.generations }, at)]
+      : []),
   ],
 });
 

@@ -1,5 +1,5 @@
 import { GesError } from '../../core/errors.js';
-import { existing, GraphStatus } from '../../records/graphs/model.js';
+import { dataGenerations, existing, GraphStatus } from '../../records/graphs/model.js';
 import type { JobDeps } from '../../runtime/deps.js';
 import { newJob, submitJob } from '../../runtime/submit.js';
 import { deleteGraphTask } from './delete-graph-task.js';
@@ -14,7 +14,14 @@ export async function deleteGraph(
 ) {
   const graph = existing(await deps.graphs.get(input.projectId, input.graphId));
   if (graph.lockJobId) throw new GesError('GES.7001');
-  const job = newJob(deps, graph, 'delete-graph', { keepBackup: input.keepBackup }, input.requestId);
+  // What may hold data is known now (no restore runs on a free graph, and none starts on a deleted
+  // one), so even a job that fails before its first delivery says what to drop.
+  const fields = {
+    keepBackup: input.keepBackup,
+    generations: dataGenerations(graph),
+    shardCount: graph.shards,
+  };
+  const job = newJob(deps, graph, 'delete-graph', fields, input.requestId);
   await submitJob(
     deps,
     job,

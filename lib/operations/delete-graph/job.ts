@@ -4,7 +4,7 @@ import { stagedFields } from '../stages/stages.js';
 
 export const deleteGraphFields = stagedFields.extend({
   keepBackup: z.boolean(),
-  /** the generations that may hold data (the current one and the one after) and the graph's shards */
+  /** the generations that may hold data (1 to this; `dataGenerations`) and the graph's shards */
   generations: z.number().int().optional(),
   shardCount: z.number().int().optional(),
 });

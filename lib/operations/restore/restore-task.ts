@@ -9,7 +9,13 @@ import { readPart } from '../../records/backups/read-part.js';
 import { countItems, emptyCounts } from '../../records/graphs/counters.js';
 import { type DataItem, toItem } from '../../records/graphs/data-keys.js';
 import { waitForWriters } from '../../records/graphs/data-repo.js';
-import { existing, type GraphElement, type GraphRecord, GraphStatus } from '../../records/graphs/model.js';
+import {
+  existing,
+  type GraphElement,
+  type GraphRecord,
+  GraphStatus,
+  nextGeneration,
+} from '../../records/graphs/model.js';
 import { type JobDetail, tallied } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { jobTask, type RunContext } from '../../runtime/task.js';
@@ -30,7 +36,7 @@ import { type RestoreJob, restoreFields } from './job.js';
  * - `clear`: what an earlier, failed attempt left in the target generation is deleted (only when
  *   there is some);
  * - `load`: every part file of the backup, checked as it streams (its SHA-256, bytes, record counts
- *   and content digest, `readPart`), is written into the target generation, the next one, which no
+ *   and content digest, `readPart`), is written into the target generation, one never given before, which no
  *   reader sees; a task per group of parts. Each part loaded records its counts and content digest;
  * - the check, when the last part is loaded: every part of the manifest was loaded, the parts'
  *   digests add up to the manifest's content digest and their counts to its counts, or the restore
@@ -71,7 +77,7 @@ function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> 
         work: (shard, state) => dropSlice(deps, { graphId, generation, shard }, state),
       });
       if (name === 'clear') return drop(target);
-      if (name === 'drop') return drop(target - 1);
+      if (name === 'drop') return drop(replacedOf(job));
       if (name === 'load') {
         const { files } = await manifestOf(job);
         const folder = backupPrefix(job);
@@ -112,7 +118,7 @@ function restoreStages(deps: Deps, context: RunContext): StagedKind<RestoreJob> 
           deps.backups.release(job, job.jobId),
         ]);
       }
-      await deps.data.dropCounters(job.graphId, targetOf(job) - 1);
+      await deps.data.dropCounters(job.graphId, replacedOf(job));
       const final = progressOf(job);
       const ended = await deps.store.transact([
         deps.jobs.end(job, { status: 'success' }, deps.clock.now(), context.runId, final.detail),
@@ -131,6 +137,9 @@ const targetOf = (job: RestoreJob): number => {
   if (job.target === undefined) throw new Error('the restore has no target generation yet');
   return job.target;
 };
+
+/** The generation the switch replaces: the graph's when the restore began (before `replaced` was kept, the one before the target). */
+const replacedOf = (job: RestoreJob): number => job.replaced ?? targetOf(job) - 1;
 
 /**
  * A load keeps up to LOAD_REQUESTS BatchWriteItem of LOAD_BATCH items (DynamoDB's most) in flight
@@ -262,14 +271,21 @@ export const restoreTask = jobTask<RestoreJob>({
     };
     if (!(await deps.jobs.startTasks(job.projectId, job.jobId, context.runId, 0, detail))) return 'lost';
     const fresh = { ...job, detail, ledger: context.runId, tally: {}, shardCount: graph.shards };
-    const target = graph.generation + 1;
+    // A generation never given before, given in the move's transaction; a run that takes the job over
+    // keeps it, and clears what the dead run loaded there.
+    const target = job.target ?? nextGeneration(graph);
     const first = (await holdsData(deps, graph, target)) ? 'clear' : 'load';
     return moveOn(
       deps,
       kind,
       fresh,
-      { from: job.stage, to: first, fields: { target, shardCount: graph.shards } },
+      {
+        from: job.stage,
+        to: first,
+        fields: { target, replaced: graph.generation, shardCount: graph.shards },
+      },
       context,
+      job.target === undefined ? [deps.graphs.allocate(job, job.jobId, target)] : [],
     );
   },
 
@@ -277,29 +293,27 @@ export const restoreTask = jobTask<RestoreJob>({
     return runStageTask(deps, restoreStages(deps, context), job, stageStepSchema.parse(step), context);
   },
 
-  /** A restore that failed before its switch leaves the graph stopped; after it, the graph runs on. */
-  failActions: (deps, job, end, at, runId) =>
-    job.stage === 'drop'
-      ? [deps.jobs.end(job, end, at, runId)]
+  /**
+   * A restore that failed before its switch leaves the graph stopped; after it, the graph runs on.
+   * What it leaves, the generation it loaded into (before) or the one it replaced (after), is
+   * discarded in the same transaction, for the garbage collector to drop (operations/graphs/garbage.ts),
+   * however large: no failure leaves data that nothing will remove.
+   */
+  failActions: (deps, job, end, at, runId) => {
+    const switched = job.stage === 'drop';
+    const left = job.target === undefined ? undefined : switched ? replacedOf(job) : job.target;
+    const discard =
+      left === undefined || !job.shardCount
+        ? []
+        : [deps.data.discard(job, job.shardCount, { from: left, to: left }, at)];
+    return switched
+      ? [deps.jobs.end(job, end, at, runId), ...discard]
       : [
           deps.jobs.end(job, end, at, runId),
           deps.graphs.release(job, job.jobId, GraphStatus.stopped, at),
           deps.backups.release(job, job.jobId),
-        ],
-
-  /**
-   * Drops the generation a failed restore leaves: the one it loaded into, which never became
-   * current, or after the switch the one it replaced.
-   */
-  async cleanUp(deps, job) {
-    const graph = await deps.graphs.get(job.projectId, job.graphId);
-    const now = await deps.jobs.get(job.projectId, job.jobId);
-    if (!graph) return;
-    // The job as it ended, not as this delivery read it: it may have switched since.
-    const target = now ? restoreTask.narrowed(now).target : job.target;
-    const switched = target !== undefined && graph.generation === target;
-    const left = switched ? graph.generation - 1 : graph.generation + 1;
-    await deps.data.dropGeneration(graph.graphId, left, graph.shards);
+          ...discard,
+        ];
   },
 
   announce: (deps, job) => backupEvent(deps.backups, job, 'Graph Restore'),

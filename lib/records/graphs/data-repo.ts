@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../../core/concurrency.js';
 import { DependencyUnavailable, GraphNotWritable } from '../../core/errors.js';
+import { GARBAGE, garbageIndexKeys, garbageKey } from '../../core/keys.js';
 import {
   type Action,
   type Key,
@@ -9,6 +10,7 @@ import {
   refusedAction,
   type Store,
   when,
+  withoutKeys,
 } from '../../core/store.js';
 import {
   counterAttributes,
@@ -31,6 +33,21 @@ import {
 } from './graph-repo.js';
 import { type GraphRecord, GraphStatus } from './model.js';
 
+/**
+ * Generations `from`..`to` of a graph discarded at `since`, the garbage collector's to drop; `next` is
+ * the first it has not dropped yet, and `emptied` the shards of that one it has.
+ */
+export type Garbage = {
+  projectId: string;
+  graphId: string;
+  shards: number;
+  from: number;
+  to: number;
+  next: number;
+  emptied?: Set<string>;
+  since: number;
+};
+
 /** How a data-plane batch identifies itself, how long it may take, and when it began. */
 export type BatchOptions = { batchId: string; leaseMs: number; now: number };
 
@@ -48,7 +65,6 @@ const WRITE_CHUNK = 98;
 const COUNTED_ATTEMPTS = 8;
 const WRITE_CHUNK_BYTES = 3 * 1024 * 1024;
 const WRITE_CONCURRENCY = 4;
-const DROP_CONCURRENCY = 4;
 const COUNTER_READS = 8;
 /** Reads of elements' labels at once, when a job settles a dead batch. */
 const SETTLE_READS = 16;
@@ -318,16 +334,72 @@ export class GraphDataRepo {
   }
 
   /**
-   * Deletes a whole generation of a graph, shard by shard, and then its counters, in one call: for
-   * what is small (a failed restore's leftovers, best effort). Jobs drop generations slice by slice
-   * with `dropPage`, then `dropCounters`.
+   * Discards generations `from`..`to` of a graph (of `shards` shards) at `at`: an action, to go in
+   * the transaction that makes them garbage (a restore's or a deletion's failure), so that none is
+   * forgotten. Discarding again starts the collector over on them, which costs a look at each shard.
    */
-  async dropGeneration(graphId: string, generation: number, shards: number): Promise<void> {
-    const all = Array.from({ length: shards }, (_, shard) => shard);
-    await mapLimit(all, DROP_CONCURRENCY, async (shard) => {
-      while ((await this.dropPage(graphId, generation, shard)).more);
+  discard(
+    graph: { projectId: string; graphId: string },
+    shards: number,
+    generations: { from: number; to: number },
+    at: number,
+  ): Action {
+    const { from, to } = generations;
+    const garbage: Garbage = {
+      projectId: graph.projectId,
+      graphId: graph.graphId,
+      shards,
+      from,
+      to,
+      next: from,
+      since: at,
+    };
+    return {
+      name: 'discard generations',
+      table: 'control',
+      put: {
+        ...garbageKey(graph.graphId, from, to),
+        ...garbageIndexKeys(at, graph.graphId, from),
+        ...garbage,
+      },
+    };
+  }
+
+  /** The oldest discarded generations, at most `limit` ranges. */
+  async garbage(limit: number): Promise<Garbage[]> {
+    const page = await this.store.query({ table: 'control', index: 'gsi2', pk: GARBAGE, limit });
+    return page.items.map((item) => withoutKeys(item) as Garbage);
+  }
+
+  /** The collector has dropped a range's generations before `next` (and none of `next`'s shards). */
+  async collected(garbage: Garbage, next: number): Promise<void> {
+    await this.store.apply({
+      name: 'collect generations',
+      table: 'control',
+      update: garbageKey(garbage.graphId, garbage.from, garbage.to),
+      change: { set: { next }, remove: ['emptied'] },
+      if: when.exists('pk'),
     });
-    await this.dropCounters(graphId, generation);
+  }
+
+  /** The collector has emptied `shard` of the range's generation `next`. */
+  async emptied(garbage: Garbage, shard: number): Promise<void> {
+    await this.store.apply({
+      name: 'collect a shard',
+      table: 'control',
+      update: garbageKey(garbage.graphId, garbage.from, garbage.to),
+      change: { add: { emptied: new Set([String(shard)]) } },
+      if: when.eq('next', garbage.next),
+    });
+  }
+
+  /** A range whose generations are all gone is garbage no more. */
+  async forget(garbage: Garbage): Promise<void> {
+    await this.store.apply({
+      name: 'forget generations',
+      table: 'control',
+      delete: garbageKey(garbage.graphId, garbage.from, garbage.to),
+    });
   }
 
   /** Deletes a generation's counter items: the last step of dropping it, once its data is gone. */

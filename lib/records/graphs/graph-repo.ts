@@ -102,6 +102,17 @@ export class GraphRepo {
     };
   }
 
+  /** Gives `generation` to the data of a graph that `jobId` holds: the highest given, never given again. */
+  allocate(graph: Pick<GraphRecord, 'projectId' | 'graphId'>, jobId: string, generation: number): Action {
+    return {
+      name: 'give the graph a generation',
+      table: 'control',
+      update: graphKey(graph.projectId, graph.graphId),
+      change: { set: { lastGeneration: generation } },
+      if: when.eq('lockJobId', jobId),
+    };
+  }
+
   /** Removes a deleted graph's record for good. */
   remove(graph: Pick<GraphRecord, 'projectId' | 'graphId'>): Action {
     return { name: 'remove the graph', table: 'control', delete: graphKey(graph.projectId, graph.graphId) };

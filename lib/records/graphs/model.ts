@@ -26,6 +26,11 @@ export type GraphRecord = {
   updatedAt?: number;
   /** The data generation the graph reads and writes; a restore loads a new one and flips this. */
   generation: number;
+  /**
+   * The highest generation ever given to the graph's data (absent: `generation`). A restore loads
+   * into the one after it, so a generation once discarded is never loaded into again.
+   */
+  lastGeneration?: number;
   shards: number;
   /** The job that holds the graph (one at a time), absent when free. */
   lockJobId?: string;
@@ -105,6 +110,17 @@ export const vertexBatchSchema = z.strictObject({ vertices: z.array(vertexSchema
 export const edgeBatchSchema = z.strictObject({ edges: z.array(edgeSchema).min(1).max(MAX_BATCH) });
 
 export const isVertex = (e: GraphElement): e is Vertex => 'vertex' in e;
+
+/** The generation a restore of the graph loads into: one never given before. */
+export const nextGeneration = (graph: Pick<GraphRecord, 'generation' | 'lastGeneration'>): number =>
+  Math.max(graph.lastGeneration ?? 0, graph.generation) + 1;
+
+/**
+ * How many generations of the graph may hold data, from 1: every one given, and the one after the
+ * current (where a restore of a version that did not count them loaded).
+ */
+export const dataGenerations = (graph: Pick<GraphRecord, 'generation' | 'lastGeneration'>): number =>
+  Math.max(graph.lastGeneration ?? 0, graph.generation + 1);
 
 /** The graph, or GES.7000 when it does not exist or has been deleted. */
 export function existing(graph: GraphRecord | undefined): GraphRecord {
