@@ -23,6 +23,7 @@ export default {
     'lib/runtime/heartbeat.ts',
     'lib/runtime/sweep.ts',
     'lib/records/graphs/rules.ts',
+    'lib/operations/graphs/garbage.ts',
   ],
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

@@ -123,11 +123,11 @@ describe('a backup that fans out', () => {
       everyShardAsked = resolve;
     });
     const data = Object.create(stack.deps.data) as Deps['data'];
-    data.readPage = async (...args) => {
+    data.readElements = async (...args) => {
       asked.add(args[2]);
       if (asked.size === shards) everyShardAsked();
       await allAsked;
-      return stack.deps.data.readPage(...args);
+      return stack.deps.data.readElements(...args);
     };
     const together = await startBackup(stack.deps, { projectId: PROJECT, graphId });
     expect(

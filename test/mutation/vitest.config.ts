@@ -22,6 +22,7 @@ export default defineConfig({
       'test/unit/memory-store.test.ts',
       'test/unit/retention.test.ts',
       'test/unit/policy-runs.test.ts',
+      'test/unit/garbage.test.ts',
     ],
   },
 });

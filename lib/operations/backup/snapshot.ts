@@ -38,7 +38,7 @@ export async function snapshotSegment(
   let resumeKey = segment.startKey;
   const readPage = (startKey: ResumeKey | undefined, read: number) => {
     const limit = Math.min(segment.pageSize ?? segment.maxItems, segment.maxItems - read);
-    const page = data.readPage(segment.graphId, segment.generation, segment.shard, startKey, limit);
+    const page = data.readElements(segment.graphId, segment.generation, segment.shard, startKey, limit);
     // A page read ahead for a pipeline that has stopped is never awaited: its failure is not news.
     page.catch(() => undefined);
     return page;

@@ -28,11 +28,15 @@ export async function collectGarbage(
   timeIsUp: () => boolean,
 ): Promise<Collected> {
   const done: Collected = { ranges: 0, items: 0 };
-  for (const garbage of await deps.data.garbage(RANGES)) {
+  for (const mark of await deps.data.garbage(RANGES)) {
+    let garbage = mark;
     for (let generation = garbage.next; generation <= garbage.to; generation++) {
-      if (!(await dropGeneration(deps, garbage, generation, timeIsUp, done))) return done;
+      if (!(await dropNext(deps, garbage, timeIsUp, done))) return done;
       await deps.data.dropCounters(garbage.graphId, generation);
-      if (generation < garbage.to) await deps.data.collected(garbage, generation + 1);
+      if (generation < garbage.to) {
+        await deps.data.collected(garbage, generation + 1);
+        garbage = { ...garbage, next: generation + 1, emptied: undefined };
+      }
     }
     if (deps.clock.now() - garbage.since < deps.config.jobStallMs) {
       // Within the stall window: looked at again, every shard, by a later call.
@@ -46,15 +50,17 @@ export async function collectGarbage(
   return done;
 }
 
-/** Every shard of one generation dropped, a slice at a time; false when the time ran out first. */
-async function dropGeneration(
+/**
+ * Every shard of the range's `next` generation not yet emptied, dropped a slice at a time, each noted
+ * on the mark once empty; false when the time ran out first.
+ */
+async function dropNext(
   deps: Pick<Deps, 'data' | 'config'>,
   garbage: Garbage,
-  generation: number,
   timeIsUp: () => boolean,
   done: Collected,
 ): Promise<boolean> {
-  const emptied = generation === garbage.next ? (garbage.emptied ?? new Set()) : new Set();
+  const emptied = garbage.emptied ?? new Set();
   const shards = Array.from({ length: garbage.shards }, (_, shard) => shard).filter(
     (shard) => !emptied.has(String(shard)),
   );
@@ -63,14 +69,14 @@ async function dropGeneration(
       if (timeIsUp()) return false;
       const slice = await deps.data.dropPage(
         garbage.graphId,
-        generation,
+        garbage.next,
         shard,
         deps.config.queryPageSize,
         deps.config.dropPages,
       );
       done.items += slice.dropped;
       if (slice.more) continue;
-      if (generation === garbage.next) await deps.data.emptied(garbage, shard);
+      await deps.data.emptied(garbage, shard);
       return true;
     }
   });

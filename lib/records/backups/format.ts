@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { z } from 'zod';
-import { type DataItem, fromItem } from '../graphs/data-keys.js';
+import { fromItem, type StoredElement } from '../graphs/data-keys.js';
 import { type GraphElement, isVertex } from '../graphs/model.js';
 
 /**
@@ -41,7 +41,7 @@ export function canonicalLine(record: GraphElement): string {
 }
 
 /** The canonical line of a stored element. */
-export const recordLine = (item: DataItem): string => canonicalLine(fromItem(item));
+export const recordLine = (item: StoredElement): string => canonicalLine(fromItem(item));
 
 const MOD = 1n << 256n;
 /** Lines added between reductions modulo 2^256: the sum outgrows 256 bits by 20 at most. */

@@ -61,7 +61,12 @@ export function toItem(graphId: string, generation: number, shards: number, e: G
   };
 }
 
-export function fromItem(item: DataItem): Vertex | Edge {
+/** What an element is, as stored: its item without the keys (which a read may leave out). */
+export type StoredElement = Pick<DataItem, 'k' | 's' | 't' | 'l' | 'p'>;
+/** The attributes of a StoredElement: what a reader of whole elements asks DynamoDB for. */
+export const ELEMENT_ATTRIBUTES = ['k', 's', 't', 'l', 'p'] as const;
+
+export function fromItem(item: StoredElement): Vertex | Edge {
   const properties = JSON.parse(item.p) as Record<string, string[]>;
   return item.k === 'V'
     ? { vertex: item.s, label: item.l, properties }

@@ -22,7 +22,7 @@ import {
   sumCounters,
   tally,
 } from './counters.js';
-import { type DataItem, fnv1a, shardKey } from './data-keys.js';
+import { type DataItem, ELEMENT_ATTRIBUTES, fnv1a, type StoredElement, shardKey } from './data-keys.js';
 import {
   type GraphRepo,
   markWriterDone,
@@ -454,6 +454,27 @@ export class GraphDataRepo {
       yield page.items;
       startKey = page.resumeKey;
     } while (startKey);
+  }
+
+  /**
+   * One page of a shard's elements from `startKey`, at most `limit`, without their keys (a third of
+   * what a small element's item holds: less to send and to parse); `resumeKey` is absent at the end.
+   */
+  async readElements(
+    graphId: string,
+    generation: number,
+    shard: number,
+    startKey?: ResumeKey,
+    limit?: number,
+  ) {
+    const page = await this.store.query(
+      this.shard(graphId, generation, shard, {
+        startKey,
+        attributes: [...ELEMENT_ATTRIBUTES],
+        ...(limit && { limit }),
+      }),
+    );
+    return { items: page.items as StoredElement[], resumeKey: page.nextKey as ResumeKey | undefined };
   }
 
   /** One page of a shard from `startKey`, at most `limit` items; `resumeKey` is absent at the end. */
