@@ -90,6 +90,14 @@ describe('the garbage collector', () => {
     expect((await t.left(3)).items).toBeGreaterThan(0);
   });
 
+  it('collects every mark it can in one call', async () => {
+    const t = await discarded();
+    await t.deps.store.transact([t.deps.data.discard(graph, SHARDS, { from: 1, to: 1 }, t.deps.clock.now())]);
+    t.advance(t.deps.config.jobStallMs);
+    expect(await collectGarbage(t.deps, noLimit)).toEqual({ ranges: 2, items: 36 });
+    expect(await t.deps.data.garbage(10)).toEqual([]);
+  });
+
   it('takes the oldest mark first', async () => {
     const t = await discarded();
     t.advance(1000);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ledgerEntryKey } from '../../lib/core/keys.js';
 import { startBackup } from '../../lib/operations/backup/start-backup.js';
 import { createGraph } from '../../lib/operations/graphs/graphs.js';
 import { memoryDeps } from '../support/memory-deps.js';
@@ -99,6 +100,50 @@ describe('the job repository', () => {
     expect(await t.jobs.entries(first, 'TASK')).toEqual([{ entry: 't0' }]);
     // An entry of the old ledger counts no more, even from the run that owns the job.
     expect(await t.jobs.record(first, 'run2', 'TASK', { name: 't1', adds: { tasks: 1 } })).toBeUndefined();
+  });
+
+  it('refuses a duplicate from a run that no longer owns the job, or on another ledger', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 2, DETAIL);
+    const job = { projectId: 'p1', jobId: t.jobId, ledger: 'run1' };
+    const part = { name: '0.0', values: { key: 'a' }, adds: { parts: 1 } };
+    expect(await t.jobs.record(job, 'run1', 'PART', part)).toMatchObject({ fresh: true });
+    // The same entry on a ledger the job is not on: refused, whether it exists there or not.
+    expect(await t.jobs.record({ ...job, ledger: 'other' }, 'run1', 'PART', part)).toBeUndefined();
+    expect(await t.jobs.record({ ...job, ledger: 'other' }, 'run1', 'PART', part)).toBeUndefined();
+    // Taken over: the old run's duplicate is refused.
+    await t.jobs.take('p1', t.jobId, 'run2', t.now + 60_001, 60_000);
+    expect(await t.jobs.record(job, 'run1', 'PART', part)).toBeUndefined();
+    expect(await t.jobs.record(job, 'run2', 'PART', part)).toMatchObject({ fresh: false });
+    // Ended: nobody records.
+    await t.deps.store.transact([
+      t.jobs.end({ projectId: 'p1', jobId: t.jobId }, { status: 'success' }, t.now, 'run2'),
+    ]);
+    expect(await t.jobs.record(job, 'run2', 'PART', part)).toBeUndefined();
+  });
+
+  it('has no ledger before a run starts its tasks: nothing to read, nothing to record into', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    const job = { projectId: 'p1', jobId: t.jobId };
+    expect(await t.jobs.entries(job, 'PART')).toEqual([]);
+    expect(await t.jobs.entry(job, 'PART', '0.0')).toBeUndefined();
+    expect(await t.jobs.countEntries(job, 'TASK')).toBe(0);
+    await expect(t.jobs.record(job, 'run1', 'PART', { name: '0.0', adds: {} })).rejects.toThrow(/no ledger/);
+  });
+
+  it('lets an entry expire a month after the jobs’ retention, counted from when it was written', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 1, DETAIL);
+    await t.jobs.record({ projectId: 'p1', jobId: t.jobId, ledger: 'run1' }, 'run1', 'TASK', {
+      name: 't0',
+      adds: { tasks: 1 },
+    });
+    const item = await t.deps.store.get('control', ledgerEntryKey('p1', t.jobId, 'run1', 'TASK#t0'));
+    const retentionDays = t.deps.config.jobRetentionDays;
+    expect(item?.expiresAt).toBe(Math.floor(t.now / 1000) + (retentionDays + 30) * 86_400);
   });
 
   it('records an entry once: a duplicate adds nothing to the sums', async () => {

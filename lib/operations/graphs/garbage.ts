@@ -33,10 +33,8 @@ export async function collectGarbage(
     for (let generation = garbage.next; generation <= garbage.to; generation++) {
       if (!(await dropNext(deps, garbage, timeIsUp, done))) return done;
       await deps.data.dropCounters(garbage.graphId, generation);
-      if (generation < garbage.to) {
-        await deps.data.collected(garbage, generation + 1);
-        garbage = { ...garbage, next: generation + 1, emptied: undefined };
-      }
+      await deps.data.collected(garbage, generation + 1);
+      garbage = { ...garbage, next: generation + 1, emptied: undefined };
     }
     if (deps.clock.now() - garbage.since < deps.config.jobStallMs) {
       // Within the stall window: looked at again, every shard, by a later call.
@@ -45,7 +43,6 @@ export async function collectGarbage(
       await deps.data.forget(garbage);
       done.ranges++;
     }
-    if (timeIsUp()) break;
   }
   return done;
 }
