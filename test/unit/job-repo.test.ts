@@ -63,6 +63,41 @@ describe('the job repository', () => {
     });
   });
 
+  it('ends a job with the counts it is given, and keeps those it had without', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    await t.jobs.progress('p1', t.jobId, 'run1', 40, DETAIL);
+    const final = { ...DETAIL, vertices: { done: 9, expected: 9 } };
+    const ids = { projectId: 'p1', jobId: t.jobId };
+    await t.deps.store.transact([t.jobs.end(ids, { status: 'success' }, t.now, 'run1', final)]);
+    expect(await t.job()).toMatchObject({ detail: final });
+
+    const other = await pendingJob();
+    await other.jobs.take('p1', other.jobId, 'run1', other.now, 60_000);
+    await other.jobs.progress('p1', other.jobId, 'run1', 40, DETAIL);
+    const otherIds = { projectId: 'p1', jobId: other.jobId };
+    await other.deps.store.transact([other.jobs.end(otherIds, { status: 'success' }, other.now, 'run1')]);
+    expect(await other.job()).toMatchObject({ detail: DETAIL });
+  });
+
+  it('records progress in order of the views it came from; a report without a view always counts', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 2, DETAIL);
+    expect(await t.jobs.progress('p1', t.jobId, 'run1', 50, DETAIL, 5)).toBe('recorded');
+    expect(await t.jobs.progress('p1', t.jobId, 'run1', 40, DETAIL, 4)).toBe('stale');
+    expect(await t.jobs.progress('p1', t.jobId, 'run1', 45, DETAIL, 5)).toBe('stale');
+    expect(await t.job()).toMatchObject({ progress: 50, reportedParts: 5 });
+    expect(await t.jobs.progress('p1', t.jobId, 'run1', 30, DETAIL)).toBe('recorded');
+    expect(await t.job()).toMatchObject({ progress: 30, reportedParts: 5 });
+    // A run that splits the job again starts its views afresh.
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 2, DETAIL);
+    expect(await t.job()).not.toHaveProperty('reportedParts');
+    expect(await t.jobs.progress('p1', t.jobId, 'run1', 10, DETAIL, 1)).toBe('recorded');
+    // Another run's report is lost, not stale.
+    expect(await t.jobs.progress('p1', t.jobId, 'run2', 60, DETAIL, 9)).toBe('lost');
+  });
+
   it('lists a project’s jobs newest first', async () => {
     const t = await pendingJob();
     t.advance(1000);
