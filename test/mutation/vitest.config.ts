@@ -10,6 +10,8 @@ export default defineConfig({
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     include: [
       'test/unit/auth.test.ts',
+      'test/unit/access-keys.test.ts',
+      'test/unit/sdk-signature.test.ts',
       'test/unit/http*.test.ts',
       'test/unit/backup-format.test.ts',
       'test/unit/read-part.test.ts',

@@ -227,4 +227,38 @@ describe('authentication by AK/SK signature', () => {
     const tokensOnly = createAuthenticator({ AUTH_PUBLIC_KEY: await exportSPKI(publicKey) });
     await expect(tokensOnly(event(mine))).rejects.toThrow('AK/SK signatures are not accepted here');
   });
+
+  it('verifies a body API Gateway hands over base64-encoded, and answers an outage as one, not as a 401', async () => {
+    const memory = memoryDeps();
+    const deps = { ...memory.deps, sealer: new LocalSealer(keyFile) };
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const { key, secretKey } = await createAccessKey(deps, { projectId: 'p', role: 'operator' });
+    const body = '{"backup_name":"nightly ü"}';
+    const request = {
+      method: 'POST',
+      path: '/v2/p/graphs/g/backups',
+      query: '',
+      headers: { host: 'h' },
+      body,
+    };
+    const headers = signRequest({ accessKey: key.accessKeyId, secretKey }, request, deps.clock.now());
+    const event = {
+      rawPath: request.path,
+      rawQueryString: '',
+      headers,
+      body: Buffer.from(body, 'utf8').toString('base64'),
+      isBase64Encoded: true,
+      requestContext: { http: { method: 'POST' } },
+    } as unknown as APIGatewayProxyEventV2;
+    const env = { AUTH_PUBLIC_KEY: await exportSPKI(publicKey) };
+    const authenticate = createAuthenticator(env, { accessKeys: accessKeyResolver(deps), clock: deps.clock });
+    expect(await authenticate(event)).toMatchObject({ projectId: 'p', accessKeyId: key.accessKeyId });
+    const down = createAuthenticator(env, {
+      accessKeys: async () => {
+        throw new DependencyUnavailable('the key store');
+      },
+      clock: deps.clock,
+    });
+    await expect(down(event)).rejects.toBeInstanceOf(DependencyUnavailable);
+  });
 });

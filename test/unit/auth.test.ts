@@ -204,6 +204,15 @@ describe('authorization', () => {
     expect(verdict(() => authorize(who(roles), event('t', method, project)))).toBe(expected);
   });
 
+  it.each([
+    [['admin'], 'POST', 'allowed'],
+    [['admin'], 'GET', 'allowed'],
+    [['operator'], 'POST', 'GES.7041'],
+    [['viewer'], 'GET', 'GES.7041'],
+  ] as [Role[], string, string][])('an admin-only route: %j %s is %s', (roles, method, expected) => {
+    expect(verdict(() => authorize(who(roles), event('t', method, 'p1'), 'admin'))).toBe(expected);
+  });
+
   it('refuses an event without path parameters as another project', () => {
     const bare = { requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2;
     expect(verdict(() => authorize(who(['admin']), bare))).toBe('GES.7041');
