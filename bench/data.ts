@@ -12,6 +12,7 @@ import type { JobRecord } from '../lib/records/jobs/model.js';
 import type { Deps } from '../lib/runtime/deps.js';
 import { PROJECT } from './api.js';
 import { batchWriteAll, graphItems, itemBytes, queryShards } from './graph-data.js';
+import type { RawShare } from './raw-child.js';
 import { timed } from './report.js';
 import type { BenchStack } from './stack.js';
 import type { WorkerReport, WorkerSettings } from './worker-child.js';
@@ -74,6 +75,12 @@ export type SizeResult = {
     baselineMs: number;
     /** raw BatchWriteItem DeleteRequests of as many items (those the baseline wrote) */
     dropBaselineMs: number;
+    /**
+     * The same writes and deletes laid out as the job lays out its tasks: one process per worker
+     * instance, WRITE_CONCURRENCY requests in flight in all (`spreadWrites`).
+     */
+    spreadBaselineMs: number;
+    dropSpreadBaselineMs: number;
     invocations: number;
     rssBytes: number;
     usage: JobUsage;
@@ -202,13 +209,22 @@ export async function benchSize(
   const deletes = await timed(() =>
     batchWriteAll(raw.ddb, table, graphItems(size, fresh), WRITE_CONCURRENCY, 'delete'),
   );
+  // Again, spread over as many processes as the job's worker instances, on another fresh graph.
+  const spread = { ...fresh, graphId: randomUUID() };
+  const spreadWrite = await spreadWrites(stack, { table, graph: spread, size, as: 'put' }, options.workers);
+  const spreadDelete = await spreadWrites(
+    stack,
+    { table, graph: spread, size, as: 'delete' },
+    options.workers,
+  );
   const restoreMs = restoreRun.endAt - restoreRun.firstStart;
   const switchMs = since(restoreRun, 'switched');
   const dropMs = switchMs === undefined ? undefined : restoreMs - switchMs;
   log(
     `  restore in ${seconds(restoreMs)}: switched at ${switchMs === undefined ? '?' : seconds(switchMs)} ` +
       `(raw write ${seconds(write.ms)}), dropped in ${dropMs === undefined ? '?' : seconds(dropMs)} ` +
-      `(raw delete ${seconds(deletes.ms)}); workers idle at ${seconds(restoreRun.lastEnd - restoreRun.firstStart)}`,
+      `(raw delete ${seconds(deletes.ms)}); workers idle at ${seconds(restoreRun.lastEnd - restoreRun.firstStart)}; ` +
+      `spread over ${options.workers} processes: raw write ${seconds(spreadWrite)}, delete ${seconds(spreadDelete)}`,
   );
 
   const metered = await backUp(stack.metered, true);
@@ -239,6 +255,8 @@ export async function benchSize(
       dropMs,
       baselineMs: write.ms,
       dropBaselineMs: deletes.ms,
+      spreadBaselineMs: spreadWrite,
+      dropSpreadBaselineMs: spreadDelete,
       invocations: restoreRun.invocations,
       rssBytes: restoreRun.maxRssBytes,
       usage: priced(restoreRun, meteredRestore),
@@ -396,6 +414,50 @@ async function runOnWorkers(
         submit: { ...submitted, ms: submitMs, memoryMB: stack.apiMemoryMB },
       },
     };
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Raw BatchWriteItem puts or deletes of a graph's items from `processes` fresh processes
+ * (bench/raw-child.ts), each with its share of the items and of WRITE_CONCURRENCY requests in flight:
+ * the baseline laid out as a restore's tasks are, one a worker instance, each its own Node process
+ * (on a machine of two cores, four processes get less done than one with all 32 requests). Timed from
+ * the moment every process is ready to the last one's end, ms.
+ */
+async function spreadWrites(
+  stack: BenchStack,
+  work: Pick<RawShare, 'table' | 'graph' | 'size' | 'as'>,
+  processes: number,
+): Promise<number> {
+  const children = Array.from({ length: processes }, (_, part) => {
+    const share: RawShare = {
+      ...work,
+      part,
+      parts: processes,
+      concurrency: Math.max(1, Math.round(WRITE_CONCURRENCY / processes)),
+    };
+    return fork(new URL('./raw-child.ts', import.meta.url).pathname, [], {
+      env: { ...process.env, ...stack.env, BENCH_RAW_SHARE: JSON.stringify(share) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+  });
+  const next = (child: (typeof children)[number]) =>
+    new Promise<unknown>((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`a raw baseline process exited early (code ${code})`)));
+    });
+  try {
+    await Promise.all(children.map(next));
+    const done = children.map(next);
+    const start = performance.now();
+    for (const child of children) child.send('go');
+    const written = (await Promise.all(done)) as { written: number }[];
+    const ms = performance.now() - start;
+    const total = written.reduce((n, w) => n + w.written, 0);
+    if (total !== work.size) throw new Error(`the spread baseline wrote ${total} items, not ${work.size}`);
+    return ms;
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   }
