@@ -179,6 +179,26 @@ describe('runJob', () => {
     }
   });
 
+  it('fails the job as the run left it: its fail actions and clean-up see what the run recorded since it took it', async () => {
+    const given: JobRecord[] = [];
+    const t = await setUp(
+      async (deps, job, context) => {
+        await deps.jobs.progress(job.projectId, job.jobId, context.runId, 42, DETAIL);
+        throw new GesError('GES.7040', 'the part is damaged');
+      },
+      {
+        failActions: (deps, job, end, at, runId) => {
+          given.push(job);
+          return backupTask.failActions(deps, job, end, at, runId);
+        },
+        cleanUp: async (_, job) => void given.push(job),
+      },
+    );
+    expect(await t.deliver(1)).toBe('failed');
+    expect(given.map((job) => job.progress)).toEqual([42, 42]);
+    expect(await t.job()).toMatchObject({ status: 'failed' });
+  });
+
   it('hands off, or gives up a job it lost, without ending or announcing it', async () => {
     for (const result of ['handed-off', 'lost'] as const) {
       const t = await setUp(async () => result);
