@@ -80,6 +80,35 @@ describe('the job repository', () => {
     expect(await other.job()).toMatchObject({ detail: DETAIL });
   });
 
+  it('moves a job to its next stage once, from the stage it leaves, as the owning run only', async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    const ids = { projectId: 'p1', jobId: t.jobId };
+    const move = (runId: string, from: string | undefined, to: string) =>
+      t.deps.store.transact([t.jobs.moveStage(ids, runId, from, to, { target: 7 })]).then((r) => r.ok);
+    expect(await move('run1', 'clear', 'load')).toBe(false);
+    expect(await move('run2', undefined, 'clear')).toBe(false);
+    expect(await move('run1', undefined, 'clear')).toBe(true);
+    expect(await move('run1', undefined, 'clear')).toBe(false);
+    expect(await move('run1', 'clear', 'load')).toBe(true);
+    expect(await move('run1', 'clear', 'load')).toBe(false);
+    expect(await t.job()).toMatchObject({ stage: 'load', target: 7 });
+  });
+
+  it("gives a job's lease back or renews it for the owning run only, leaving its deadline where it was", async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    const before = (await t.job()) ?? (undefined as never);
+    t.advance(5_000);
+    expect(await t.jobs.renewLease('p1', t.jobId, 'run2', t.now + 90_000)).toBe(false);
+    expect(await t.jobs.renewLease('p1', t.jobId, 'run1', t.now + 90_000)).toBe(true);
+    expect(await t.job()).toMatchObject({ leaseUntil: t.now + 90_000, deadlineAt: before.deadlineAt });
+    await t.jobs.releaseLease('p1', t.jobId, 'run2');
+    expect(await t.job()).toMatchObject({ leaseUntil: t.now + 90_000 });
+    await t.jobs.releaseLease('p1', t.jobId, 'run1');
+    expect(await t.job()).toMatchObject({ leaseUntil: 0, deadlineAt: before.deadlineAt, runId: 'run1' });
+  });
+
   it('records progress in order of the views it came from; a report without a view always counts', async () => {
     const t = await pendingJob();
     await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
