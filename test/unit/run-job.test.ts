@@ -114,6 +114,38 @@ describe('runJob', () => {
     expect(await t.deliver(1)).toBe('already-ended');
   });
 
+  it("asks for its message again just after the holding run's lease would run out, or after a fault later each attempt", async () => {
+    const retries: number[] = [];
+    const lease = { claimed: () => undefined, retryIn: async (ms: number) => void retries.push(ms) };
+    let release: () => void = () => undefined;
+    let faults = 0;
+    const t = await setUp((deps, job, c) => {
+      if (faults > 0) {
+        faults--;
+        return Promise.reject(new DependencyUnavailable('DynamoDB'));
+      }
+      return new Promise((resolve) => {
+        release = () => resolve(ends(deps)(job, c));
+      });
+    });
+    const message = { projectId: 'p1', jobId: t.jobId };
+    const first = t.deliver(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    t.memory.advance(15_000);
+    const held = runJob(t.deps, { backup: t.task }, message, { attempt: 2, lease });
+    expect(await outcome(held)).toBe(`throws ${new JobHeldElsewhere('').name}`);
+    // The lease is JOB_LEASE_SECONDS (60 s) from the take, 15 s ago; a second more for its run's end.
+    expect(retries).toEqual([46_000]);
+    faults = 2;
+    t.memory.advance(60_000);
+    for (const attempt of [1, 2]) {
+      await outcome(runJob(t.deps, { backup: t.task }, message, { attempt, lease }));
+    }
+    expect(retries).toEqual([46_000, t.deps.config.retryDelayMs, 2 * t.deps.config.retryDelayMs]);
+    release();
+    await first;
+  });
+
   it('still runs a job at its deadline, to the millisecond', async () => {
     const t = await setUp(async (deps, job, c) => ends(deps)(job, c));
     t.memory.advance((await t.job()).deadlineAt - t.deps.clock.now());
