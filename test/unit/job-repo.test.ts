@@ -166,6 +166,27 @@ describe('the job repository', () => {
     expect(await t.jobs.record(first, 'run2', 'TASK', { name: 't1', adds: { tasks: 1 } })).toBeUndefined();
   });
 
+  it("tells the tasks done from the sums, and from the ledger's entries when a task was recorded before", async () => {
+    const t = await pendingJob();
+    await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);
+    await t.jobs.startTasks('p1', t.jobId, 'run1', 3, DETAIL);
+    const ids = { projectId: 'p1', jobId: t.jobId, ledger: 'run1' };
+    await t.jobs.record(ids, 'run1', 'TASK', { name: 'load.0', adds: { 'load.tasks': 1 } });
+    // A dead delivery's entry the sums never counted.
+    await t.deps.store.apply({
+      name: 'an entry alone',
+      table: 'control',
+      put: { ...ledgerEntryKey('p1', t.jobId, 'run1', 'TASK#load.1'), entry: 'load.1' },
+    });
+    const job = (await t.job()) ?? (undefined as never);
+    const done = (fresh: boolean, total: number, prefix = 'load.') =>
+      t.jobs.tasksDone(job, { sum: 'load.tasks', prefix, fresh, total });
+    expect(await done(true, 3)).toBe(1);
+    expect(await done(false, 3)).toBe(2);
+    expect(await done(false, 1)).toBe(1);
+    expect(await done(false, 3, 'drop.')).toBe(0);
+  });
+
   it('refuses a duplicate from a run that no longer owns the job, or on another ledger', async () => {
     const t = await pendingJob();
     await t.jobs.take('p1', t.jobId, 'run1', t.now, 60_000);

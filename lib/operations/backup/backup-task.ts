@@ -157,11 +157,7 @@ async function runTask(
   if (!record) return 'lost';
   const now = backupTask.narrowed(record.job);
   const total = now.tasks ?? Number.POSITIVE_INFINITY;
-  // A task done before (run again) may be the one a dead delivery recorded and never counted.
-  const done =
-    record.fresh || tallied(now, 'tasks') >= total
-      ? tallied(now, 'tasks')
-      : await deps.jobs.countEntries(now, 'TASK');
+  const done = await deps.jobs.tasksDone(now, { sum: 'tasks', prefix: '', fresh: record.fresh, total });
   if (done < total) return 'handed-off';
   return finish(deps, now, backup, context);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LeaseLost } from '../../core/errors.js';
-import { type JobBase, type JobDetail, tallied } from '../../records/jobs/model.js';
+import type { JobBase, JobDetail } from '../../records/jobs/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { RunContext, TaskResult } from '../../runtime/task.js';
 
@@ -143,9 +143,8 @@ export async function runStageTask<J extends StagedJob>(
  * After a task of stage `name`: the task that finds all of the stage's tasks done moves the job on.
  * One that finds the job already in the next stage sends that stage's tasks again, since its finisher
  * may have died between the move and the messages (a duplicate task does its units again, which is
- * idempotent: puts, deletes and recorded entries of fixed names). The sums say how many tasks are
- * done; a task recorded before (`fresh` false: run again) counts the ledger's entries instead, since
- * it may be the one a dead delivery recorded and never added to the sums.
+ * idempotent: puts, deletes and recorded entries of fixed names). How many tasks are done:
+ * `JobRepo.tasksDone` (a task recorded before, `fresh` false, may need the ledger's entries counted).
  */
 async function settle<J extends StagedJob>(
   deps: Deps,
@@ -157,8 +156,7 @@ async function settle<J extends StagedJob>(
 ): Promise<TaskResult> {
   const stage = await kind.stage(job, name);
   const total = groupsOf(stage.units, deps.config.shardsPerTask).length;
-  const counted = tallied(job, `${name}.tasks`);
-  const done = fresh || counted >= total ? counted : await deps.jobs.countEntries(job, 'TASK', `${name}.`);
+  const done = await deps.jobs.tasksDone(job, { sum: `${name}.tasks`, prefix: `${name}.`, fresh, total });
   if (done < total) return 'handed-off';
   if (job.stage === name) return kind.stageDone(job, name);
   const next = kind.next(name);

@@ -20,7 +20,7 @@ import {
   withoutKeys,
 } from '../../core/store.js';
 import type { Clock } from '../../core/time.js';
-import { isTerminal, type JobBase, type JobDetail, type JobRecord } from './model.js';
+import { isTerminal, type JobBase, type JobDetail, type JobRecord, tallied } from './model.js';
 
 /** How a job ends: success, or failure with a GES code and a reason fit for the client. */
 export type JobEnd = { status: 'success' } | { status: 'failed'; code: string; message: string };
@@ -265,6 +265,21 @@ export class JobRepo {
     const now = await this.get(projectId, jobId);
     const owned = now?.status === 'running' && now.runId === runId && now.ledger === ledger;
     return owned ? { job: now, fresh: false } : undefined;
+  }
+
+  /**
+   * How many tasks whose entries' names begin with `prefix` are done, as far as telling whether all
+   * `total` are: the job's sum `sum` when the task's entry was just counted into it (`fresh`) or the
+   * sum says all already, else the ledger's TASK entries themselves, since a task run again may be the
+   * one a dead delivery recorded and never added to the sums.
+   */
+  async tasksDone(
+    job: JobIds & Pick<JobBase, 'ledger' | 'tally'>,
+    counted: { sum: string; prefix: string; fresh: boolean; total: number },
+  ): Promise<number> {
+    const { sum, prefix, fresh, total } = counted;
+    const summed = tallied(job, sum);
+    return fresh || summed >= total ? summed : this.countEntries(job, 'TASK', prefix);
   }
 
   /** How many entries of a kind whose names begin with `prefix` the job's ledger holds. */
