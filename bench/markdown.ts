@@ -455,74 +455,62 @@ function dataSection(p: Print, sizes: number[], atSize: (size: number) => SizeRe
     head(['elements', 'job', 'records/s', 'baseline records/s', 'ratio', 'target']),
     ...sizes.flatMap((size) => {
       const rs = atSize(size);
-      const perS = (ms: number) => size / (ms / 1000);
+      const perS = (ms: number | undefined) => (ms === undefined ? Number.NaN : size / (ms / 1000));
+      // A job against a baseline: both as records/s, and their ratio (baseline time / job time).
+      const compared = (
+        job: string,
+        jobMs: (s: SizeResult) => number | undefined,
+        baseMs: (s: SizeResult) => number,
+        target: string,
+      ) =>
+        row([
+          fmt(size),
+          job,
+          spread(rs.map((s) => perS(jobMs(s)))),
+          spread(rs.map((s) => perS(baseMs(s)))),
+          spread(
+            rs.map((s) => ratio(baseMs(s), jobMs(s))),
+            x,
+          ),
+          target,
+        ]);
       return [
-        row([
-          fmt(size),
+        compared(
           'snapshot',
-          spread(rs.map((s) => perS(s.snapshot.ms))),
-          spread(rs.map((s) => perS(s.snapshot.baselineMs))),
-          spread(
-            rs.map((s) => s.snapshot.baselineMs / s.snapshot.ms),
-            x,
-          ),
+          (s) => s.snapshot.ms,
+          (s) => s.snapshot.baselineMs,
           `≥ ${TARGETS.snapshot}×`,
-        ]),
-        row([
-          fmt(size),
+        ),
+        compared(
           'restore to the switch',
-          spread(rs.map((s) => (s.restore.switchMs === undefined ? Number.NaN : perS(s.restore.switchMs)))),
-          spread(rs.map((s) => perS(s.restore.baselineMs))),
-          spread(
-            rs.map((s) => ratio(s.restore.baselineMs, s.restore.switchMs)),
-            x,
-          ),
+          (s) => s.restore.switchMs,
+          (s) => s.restore.baselineMs,
           '–',
-        ]),
-        row([
-          fmt(size),
+        ),
+        compared(
           "restore's drop",
-          spread(rs.map((s) => (s.restore.dropMs === undefined ? Number.NaN : perS(s.restore.dropMs)))),
-          spread(rs.map((s) => perS(s.restore.dropBaselineMs))),
-          spread(
-            rs.map((s) => ratio(s.restore.dropBaselineMs, s.restore.dropMs)),
-            x,
-          ),
+          (s) => s.restore.dropMs,
+          (s) => s.restore.dropBaselineMs,
           '–',
-        ]),
-        row([
-          fmt(size),
+        ),
+        compared(
           'restore to the switch, vs spread',
-          spread(rs.map((s) => (s.restore.switchMs === undefined ? Number.NaN : perS(s.restore.switchMs)))),
-          spread(rs.map((s) => perS(s.restore.spreadBaselineMs))),
-          spread(
-            rs.map((s) => ratio(s.restore.spreadBaselineMs, s.restore.switchMs)),
-            x,
-          ),
+          (s) => s.restore.switchMs,
+          (s) => s.restore.spreadBaselineMs,
           `≥ ${TARGETS.restore}×`,
-        ]),
-        row([
-          fmt(size),
+        ),
+        compared(
           "restore's drop, vs spread",
-          spread(rs.map((s) => (s.restore.dropMs === undefined ? Number.NaN : perS(s.restore.dropMs)))),
-          spread(rs.map((s) => perS(s.restore.dropSpreadBaselineMs))),
-          spread(
-            rs.map((s) => ratio(s.restore.dropSpreadBaselineMs, s.restore.dropMs)),
-            x,
-          ),
+          (s) => s.restore.dropMs,
+          (s) => s.restore.dropSpreadBaselineMs,
           `≥ ${TARGETS.drop}×`,
-        ]),
-        row([
-          fmt(size),
+        ),
+        compared(
           'restore, whole job',
-          spread(rs.map((s) => perS(s.restore.visibleMs))),
-          spread(rs.map((s) => perS(s.restore.baselineMs + s.restore.dropBaselineMs))),
-          spread(
-            rs.map((s) => (s.restore.baselineMs + s.restore.dropBaselineMs) / s.restore.visibleMs),
-            x,
-          ),
+          (s) => s.restore.visibleMs,
+          (s) => s.restore.baselineMs + s.restore.dropBaselineMs,
           '–',
-        ]),
+        ),
       ];
     }),
   );
