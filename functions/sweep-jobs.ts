@@ -4,13 +4,10 @@ import type { Context } from 'aws-lambda';
 import { jobTasks } from '../lib/composition/tasks.js';
 import { workerDeps } from '../lib/composition/worker.js';
 import { logger } from '../lib/core/logger.js';
-import { collectGarbage } from '../lib/operations/graphs/garbage.js';
+import { COLLECTOR_MARGIN_MS, collectGarbage } from '../lib/operations/graphs/garbage.js';
 import { sweepOverdueJobs } from '../lib/runtime/sweep.js';
 
 const deps = workerDeps();
-
-/** The garbage collector stops this long before the function's timeout. */
-const MARGIN_MS = 15_000;
 
 /**
  * Scheduled: fails the jobs past their deadline and frees what they held; then, in what is left of
@@ -20,6 +17,9 @@ export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (_event: unknown, context: Context) => {
     const swept = await sweepOverdueJobs(deps, jobTasks);
-    const garbage = await collectGarbage(deps, () => context.getRemainingTimeInMillis() < MARGIN_MS);
+    const garbage = await collectGarbage(
+      deps,
+      () => context.getRemainingTimeInMillis() < COLLECTOR_MARGIN_MS,
+    );
     return { ...swept, garbage };
   });

@@ -21,6 +21,8 @@ export type DeliverySettings = {
   sweepEvery: number;
   /** The longest an API function may run (a data-plane batch's writer). */
   apiTimeout: number;
+  /** the sweeper's timeout, s: its pass over overdue jobs, then the garbage collector */
+  sweeperTimeout: number;
   batchLease: number;
 };
 
@@ -83,6 +85,7 @@ export function deliverySettings(template: PackagedTemplate): DeliverySettings {
     batchSize: Number(mapping.BatchSize),
     sweepEvery: Number(every) * (unit.startsWith('hour') ? 3600 : 60),
     apiTimeout: lambda('graphData').Timeout,
+    sweeperTimeout: lambda('sweepJobs').Timeout,
     // The service's default, unless the stage sets it (config.ts).
     batchLease: env('BATCH_LEASE_SECONDS', 30),
   };

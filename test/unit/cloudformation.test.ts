@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import declaredRoutes from '../../functions/routes.json' with { type: 'json' };
 import type { RecordedCall } from '../../lib/composition/recorder.js';
+import { COLLECTOR_MARGIN_MS } from '../../lib/operations/graphs/garbage.js';
 import { deliverySettings } from '../support/deployed-settings.js';
 import {
   allowed,
@@ -463,6 +464,13 @@ describe('the timings of job delivery, as deployed, hold together', () => {
     expect(jobStall).toBeGreaterThan(workerTimeout + jobLease + heartbeat);
     expect(jobStall + sweepEvery).toBeLessThanOrEqual(30 * 60);
     expect(sweepEvery).toBeLessThanOrEqual(jobStall / 10);
+  });
+
+  it("the garbage collector keeps most of the sweeper's time, and a mark outlasts any invocation of the failed run", () => {
+    const { sweeperTimeout, workerTimeout, jobStall } = t();
+    expect(COLLECTOR_MARGIN_MS / 1000).toBeLessThanOrEqual(sweeperTimeout / 4);
+    // A failed run's tasks still writing have ended before the collector forgets the generation.
+    expect(jobStall).toBeGreaterThan(workerTimeout);
   });
 
   it("a writer's batch lease outlasts the API function that writes it", () => {

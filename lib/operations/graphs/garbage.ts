@@ -6,6 +6,11 @@ import type { Deps } from '../../runtime/deps.js';
 const RANGES = 10;
 /** Shards of a generation dropped at once. */
 const SHARDS_AT_ONCE = 4;
+/**
+ * The collector stops this long before its function's timeout: a slice in flight (a few pages of a
+ * few shards) ends well within it.
+ */
+export const COLLECTOR_MARGIN_MS = 15_000;
 
 export type Collected = { ranges: number; items: number };
 
